@@ -1,0 +1,156 @@
+// Test harness: runs the real server.ts and client.ts as processes and talks to them
+// over real sockets. Every process started here is killed and awaited after each test
+// (see `cleanUp`), even when the test fails.
+
+import { afterEach } from "bun:test";
+import type { Subprocess } from "bun";
+import { join } from "node:path";
+
+export const ROOT = join(import.meta.dir, "..");
+export const SERVER = join(ROOT, "server.ts");
+export const CLIENT = join(ROOT, "client.ts");
+export const PROMPT = "Type your msg here: ";
+
+const running = new Set<Subprocess>();
+
+/** Kills every process a test started and waits for each to be gone. */
+export async function cleanUp(): Promise<void> {
+  const all = [...running];
+  running.clear();
+  for (const proc of all) proc.kill("SIGKILL");
+  await Promise.all(all.map((proc) => proc.exited));
+}
+afterEach(cleanUp);
+
+/** A running process whose standard output and error are collected as they come. */
+export class Running {
+  stdout = "";
+  stderr = "";
+  readonly done: Promise<void>;
+  private waiters: (() => void)[] = [];
+
+  constructor(readonly proc: Subprocess<"pipe" | "ignore" | "inherit", "pipe", "pipe">) {
+    running.add(proc);
+    this.done = Promise.all([
+      this.collect(proc.stdout, (t) => (this.stdout += t)),
+      this.collect(proc.stderr, (t) => (this.stderr += t)),
+    ]).then(() => {});
+  }
+
+  private async collect(stream: ReadableStream<Uint8Array>, add: (text: string) => void) {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      add(decoder.decode(chunk, { stream: true }));
+      for (const wake of this.waiters.splice(0)) wake();
+    }
+    add(decoder.decode());
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  /** Waits until standard error (or output) matches, failing on a deadline or on exit. */
+  async waitFor(pattern: RegExp, where: "stderr" | "stdout" = "stderr", ms = 5000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + ms;
+    let ended = false;
+    this.done.then(() => (ended = true));
+    while (true) {
+      const match = this[where].match(pattern);
+      if (match) return match;
+      if (ended) throw new Error(`exited before ${pattern} appeared on ${where}:\n${this.stderr}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no ${pattern} on ${where} within ${ms} ms:\n${this.stderr}`);
+      await new Promise<void>((wake) => {
+        this.waiters.push(wake);
+        setTimeout(wake, left);
+      });
+    }
+  }
+
+  /** Waits for the process to end and for all of its output. */
+  async exit(): Promise<number> {
+    const code = await this.proc.exited;
+    await this.done;
+    return code;
+  }
+}
+
+/** Starts `bun server.ts` on a free port and waits for its "Listening on" line. */
+export async function startServer(args: string[] = []): Promise<Running & { port: number }> {
+  const server = spawnScript(SERVER, ["--port", "0", ...args]);
+  const match = await server.waitFor(/Listening on \[?[^\s\]]*\]?:(\d+)/);
+  return Object.assign(server, { port: Number(match[1]) });
+}
+
+/** Starts `bun client.ts` with the given arguments and standard input. */
+export function startClient(args: string[], stdin: "pipe" | "ignore" | Blob = "pipe"): Running {
+  return spawnScript(CLIENT, args, stdin);
+}
+
+/** Runs `bun client.ts`, feeding it `input` on standard input, and waits for it to end. */
+export async function runClient(args: string[], input: string | Uint8Array) {
+  const client = startClient(args, new Blob([input]));
+  const code = await client.exit();
+  return { code, stdout: client.stdout, stderr: client.stderr };
+}
+
+export function spawnScript(script: string, args: string[], stdin: "pipe" | "ignore" | Blob = "ignore"): Running {
+  const proc = Bun.spawn(["bun", script, ...args], {
+    stdin: stdin as "pipe",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  return new Running(proc);
+}
+
+/** A raw TCP socket, for playing a client that does what ours never would. */
+export async function rawConnect(port: number, host = "127.0.0.1") {
+  let received = "";
+  let isClosed = false;
+  const waiters: (() => void)[] = [];
+  const wakeAll = () => {
+    for (const wake of waiters.splice(0)) wake();
+  };
+  const decoder = new TextDecoder();
+  const socket = await Bun.connect({
+    hostname: host,
+    port,
+    allowHalfOpen: true,
+    socket: {
+      data(_s, data) {
+        received += decoder.decode(data, { stream: true });
+        wakeAll();
+      },
+      close() {
+        isClosed = true;
+        wakeAll();
+      },
+      error() {},
+    },
+  });
+  /** Waits until `done()` holds, failing after `ms`. */
+  async function until(done: () => boolean, what: string, ms: number) {
+    const deadline = Date.now() + ms;
+    while (!done()) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${what} within ${ms} ms (received: ${JSON.stringify(received.slice(-200))})`);
+      await new Promise<void>((wake) => {
+        waiters.push(wake);
+        setTimeout(wake, left);
+      });
+    }
+  }
+  return {
+    socket,
+    received: () => received,
+    closed: () => isClosed,
+    /** Waits until the text received so far matches. */
+    waitFor: (pattern: RegExp, ms = 5000) => until(() => pattern.test(received), `no ${pattern} from the peer`, ms),
+    /** Waits until the peer has closed the connection. */
+    waitClosed: (ms = 5000) => until(() => isClosed, "the peer did not close", ms),
+  };
+}
+
+/** A stack trace has lines like "    at foo (file.ts:1:2)" or Bun's "Bun v1.x" banner. */
+export function hasStackTrace(text: string): boolean {
+  return /^\s+at .+[:(]/m.test(text) || /Bun v\d+\.\d+/.test(text) || /^\s*\d+ \| /m.test(text);
+}

@@ -1,0 +1,269 @@
+// The tutorial's promises, kept by the real server.ts and client.ts over loopback.
+
+import { describe, expect, test } from "bun:test";
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { CLIENT, PROMPT, ROOT, SERVER, hasStackTrace, rawConnect, runClient, startServer } from "./harness";
+
+const T = 15_000; // every test's timeout, in milliseconds
+const answered = (n: number) => `${PROMPT}Got it!\n`.repeat(n);
+
+describe("the tutorial, on one computer", () => {
+  test(
+    "server and client print exactly what the tutorial's programs print",
+    async () => {
+      const server = await startServer();
+      const client = await runClient(["--port", String(server.port)], "hello\nworld\n");
+      expect(client.stdout).toBe(answered(2) + PROMPT);
+      expect(client.code).toBe(0);
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe("Connection from : 127.0.0.1\nhello\nworld\n");
+      expect(server.stderr).toContain(`Listening on 0.0.0.0:${server.port}`);
+      expect(hasStackTrace(server.stderr + client.stderr)).toBe(false);
+    },
+    T,
+  );
+
+  test(
+    "UTF-8 messages up to 1 KiB print byte for byte",
+    async () => {
+      const messages = ["héllo wörld", "naïve café ✓ 你好 🙂", "x".repeat(1000), "tab\there"];
+      const server = await startServer();
+      const client = await runClient(["--port", String(server.port)], messages.join("\n") + "\n");
+      expect(client.code).toBe(0);
+      expect(client.stdout).toBe(answered(messages.length) + PROMPT);
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe(`Connection from : 127.0.0.1\n${messages.join("\n")}\n`);
+    },
+    T,
+  );
+
+  test(
+    "an empty line is not sent and never hangs the client",
+    async () => {
+      const server = await startServer();
+      const client = await runClient(["--port", String(server.port)], "one\n\n\ntwo\n");
+      expect(client.code).toBe(0);
+      expect(client.stdout).toBe(`${PROMPT}Got it!\n${PROMPT}${PROMPT}${answered(1)}${PROMPT}`);
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe("Connection from : 127.0.0.1\none\ntwo\n");
+    },
+    T,
+  );
+
+  test(
+    "a line ending in CRLF is sent without its \\r",
+    async () => {
+      const server = await startServer();
+      const client = await runClient(["--port", String(server.port)], "one\r\ntwo\r\n");
+      expect(client.stdout).toBe(answered(2) + PROMPT);
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe("Connection from : 127.0.0.1\none\ntwo\n");
+    },
+    T,
+  );
+
+  test(
+    "the last line of piped input counts without a final newline",
+    async () => {
+      const server = await startServer();
+      const client = await runClient(["--port", String(server.port)], "one\nlast words");
+      expect(client.code).toBe(0);
+      expect(client.stdout).toBe(answered(2) + PROMPT);
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe("Connection from : 127.0.0.1\none\nlast words\n");
+    },
+    T,
+  );
+
+  test(
+    "a character split across two chunks prints whole",
+    async () => {
+      const server = await startServer();
+      const peer = await rawConnect(server.port);
+      // "é" is the two bytes C3 A9: send the first, wait for the reply, then the second.
+      peer.socket.write(new Uint8Array([0x61, 0x62, 0xc3]));
+      await peer.waitFor(/Got it!/);
+      peer.socket.write(new Uint8Array([0xa9, 0x63, 0x64]));
+      await peer.waitFor(/Got it!Got it!/);
+      peer.socket.shutdown();
+      await peer.waitClosed();
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe("Connection from : 127.0.0.1\nab\nécd\n");
+    },
+    T,
+  );
+
+  test(
+    "a second client is refused at once while the first is connected",
+    async () => {
+      const server = await startServer();
+      const first = await rawConnect(server.port);
+      await server.waitFor(/Connection from/, "stdout");
+      const second = await runClient(["--port", String(server.port)], "hello\n");
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/refused/i);
+      expect(second.stdout).toBe("");
+      // The first client is still served.
+      first.socket.write("still here");
+      await first.waitFor(/Got it!/);
+      first.socket.shutdown();
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe("Connection from : 127.0.0.1\nstill here\n");
+    },
+    T,
+  );
+
+  test(
+    "end of input half-closes, and the client prints the server's last replies before exiting 0",
+    async () => {
+      // A server of our own that answers only once the client has finished sending.
+      let got = "";
+      const listener = Bun.listen({
+        hostname: "127.0.0.1",
+        port: 0,
+        allowHalfOpen: true,
+        socket: {
+          data(_s, data) {
+            got += new TextDecoder().decode(data);
+          },
+          end(s) {
+            s.write("Got it!");
+            s.end();
+          },
+        },
+      });
+      try {
+        const client = await runClient(["--port", String(listener.port)], "");
+        expect(client.stdout).toBe(`${PROMPT}Got it!\n`);
+        expect(client.code).toBe(0);
+        expect(got).toBe("");
+      } finally {
+        listener.stop(true);
+      }
+    },
+    T,
+  );
+
+  test(
+    "printf 'hello\\nworld\\n' | bun client.ts ends by itself, and so does the server",
+    async () => {
+      const server = await startServer();
+      const proc = Bun.spawn(["sh", "-c", `printf 'hello\\nworld\\n' | bun "${CLIENT}" --port ${server.port}`], {
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const out = await new Response(proc.stdout).text();
+      expect(await proc.exited).toBe(0);
+      expect(out).toBe(answered(2) + PROMPT);
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe("Connection from : 127.0.0.1\nhello\nworld\n");
+    },
+    T,
+  );
+});
+
+describe("every byte is sent", () => {
+  test(
+    "a single 50 MB line piped into the client arrives whole at the server",
+    async () => {
+      const size = 50 * 1024 * 1024;
+      const line = new Uint8Array(size + 1);
+      for (let i = 0; i < size; i++) line[i] = 97 + (i % 26); // abc...z, over and over
+      line[size] = 10; // "\n"
+      const server = await startServer();
+      const started = performance.now();
+      const client = await runClient(["--port", String(server.port)], line);
+      expect(await server.exit()).toBe(0);
+      const seconds = (performance.now() - started) / 1000;
+      expect(client.code).toBe(0);
+      expect(client.stderr).toBe("");
+      // The server prints each chunk as it arrives (one print per recv, as the tutorial).
+      const [first, ...chunks] = server.stdout.split("\n");
+      expect(first).toBe("Connection from : 127.0.0.1");
+      const received = chunks.join("");
+      expect(received.length).toBe(size);
+      expect(received === new TextDecoder().decode(line.subarray(0, size))).toBe(true);
+      // One "Got it!" per chunk the server received; all of them reach the client.
+      const replies = client.stdout.match(/Got it!/g)?.length ?? 0;
+      expect(replies).toBe(chunks.length - 1);
+      console.error(`50 MB line: ${seconds.toFixed(2)} s, ${chunks.length - 1} chunks`);
+    },
+    60_000,
+  );
+});
+
+describe("with the tutorial's Python on the other side", () => {
+  const python = Bun.which("python3");
+  const peers = join(import.meta.dir, "peers");
+
+  test.skipIf(!python)(
+    "our server answers a Python client",
+    async () => {
+      const server = await startServer();
+      const proc = Bun.spawn([python!, join(peers, "client.py"), String(server.port), "hello", "wörld"], {
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const out = await new Response(proc.stdout).text();
+      expect(await proc.exited).toBe(0);
+      expect(out).toBe("Got it!\nGot it!\n");
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe("Connection from : 127.0.0.1\nhello\nwörld\n");
+    },
+    T,
+  );
+
+  test.skipIf(!python)(
+    "our client talks to a Python server",
+    async () => {
+      const proc = Bun.spawn([python!, join(peers, "server.py")], { stdout: "pipe", stderr: "pipe" });
+      try {
+        // The Python server prints its port first, then what the tutorial's prints.
+        const reader = proc.stdout.getReader();
+        let out = "";
+        while (!out.includes("\n")) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error("the Python server ended early");
+          out += new TextDecoder().decode(value);
+        }
+        const port = Number(out.split("\n")[0]);
+        const client = await runClient(["--port", String(port)], "hello\nwörld\n");
+        expect(client.stdout).toBe(answered(2) + PROMPT);
+        expect(client.code).toBe(0);
+        for (let r = await reader.read(); !r.done; r = await reader.read()) out += new TextDecoder().decode(r.value);
+        expect(await proc.exited).toBe(0);
+        expect(out.split("\n").slice(1).join("\n")).toBe("Connection from : 127.0.0.1\nhello\nwörld\n");
+      } finally {
+        proc.kill();
+        await proc.exited;
+      }
+    },
+    T,
+  );
+});
+
+describe("each script stands alone", () => {
+  const helpers = (file: string) => {
+    const text = readFileSync(file, "utf8");
+    const start = text.indexOf("// sendAll and flush:");
+    expect(start).toBeGreaterThan(0);
+    return text.slice(start);
+  };
+
+  test("the sendAll and flush helpers are the same in server.ts and client.ts", () => {
+    expect(helpers(CLIENT)).toBe(helpers(SERVER));
+  });
+
+  for (const file of [SERVER, CLIENT]) {
+    const name = file.slice(ROOT.length + 1);
+    test(`${name} imports only Bun and node: built-ins, and runs as ./${name}`, () => {
+      const text = readFileSync(file, "utf8");
+      expect(text.startsWith("#!/usr/bin/env bun\n")).toBe(true);
+      const imports = [...text.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
+      expect(imports.length).toBeGreaterThan(0);
+      for (const from of imports) expect(from).toMatch(/^(bun|node:[a-z_/]+)$/);
+      expect(statSync(file).mode & 0o111).not.toBe(0);
+    });
+  }
+});
