@@ -1,8 +1,9 @@
 #!/usr/bin/env bun
 // client.ts: the sockets tutorial's client, on Bun.
 //
-//   bun client.ts               connect to the server on this computer, port 1337
-//   bun client.ts --port 5000   connect to another port
+//   bun client.ts                   connect to the server on this computer, port 1337
+//   bun client.ts --port 5000       connect to another port
+//   bun client.ts --host 10.0.0.5   connect to the server on another computer
 //
 // Start the server first (bun server.ts), then this. Type a message and press Enter:
 // the server prints it and answers "Got it!". Ctrl-D (Ctrl-Z then Enter on Windows)
@@ -16,22 +17,24 @@
 // Bun's TCP sockets: https://bun.sh/docs/api/tcp
 
 import type { Socket } from "bun";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 
-const USAGE = "usage: bun client.ts [--port PORT]";
-const { port } = readOptions();
-const lines = createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false })[
-  Symbol.asyncIterator
-]();
+const USAGE = "usage: bun client.ts [--host HOST] [--port PORT] [--timeout SECONDS]";
+const { host, port, timeout } = readOptions();
+const lines = readLines();
+let stoppedWith: number | undefined; // the exit code stop() chose on Ctrl-C or SIGTERM
+
+process.stdout.on("error", () => {}); // output closed early (| head): keep going quietly
 
 // import socket
 // (Nothing to import: Bun.connect is built into Bun.)
 
 // s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 // s.connect(('127.0.0.1', 1337))
+// Bun never gives up waiting for an answer by itself, so we do, after --timeout.
+const noAnswer = setTimeout(() => giveUp({ code: "ETIMEDOUT" }), timeout * 1000);
 const s = await Bun.connect<Connection>({
-  hostname: "127.0.0.1",
+  hostname: host,
   port,
   data: { unsent: [], decoder: new TextDecoder(), replies: "", wake: () => {}, inputEnded: false },
   socket: {
@@ -41,28 +44,33 @@ const s = await Bun.connect<Connection>({
       s.data.wake();
     },
     drain: flush, // the socket has room again: send what sendAll left waiting
-    close(s) {
+    close(s, error) {
+      if (stoppedWith !== undefined) process.exit(stoppedWith);
       // The server hung up. After our end of input that is the goodbye we expect.
       const rest = s.data.replies + s.data.decoder.decode();
-      if (rest !== "") console.log(rest);
-      if (s.data.inputEnded) process.exit(0);
-      console.error("The server closed the connection.");
-      process.exit(1);
+      if (rest !== "") console.log(visible(rest));
+      if (s.data.inputEnded && !error) process.exit(0);
+      giveUp(error ?? { code: "EOF" });
     },
   },
-});
+}).catch(giveUp);
+clearTimeout(noAnswer);
+// From now on Ctrl-C (SIGINT) or SIGTERM closes the connection in order, then stops.
+process.on("SIGINT", () => stop("Ctrl-C", 130));
+process.on("SIGTERM", () => stop("SIGTERM", 143));
 
 while (true) {
   // msg = input('Type your msg here: ')
   const msg = await input("Type your msg here: ");
   if (msg === undefined) break; // end of input (Ctrl-D, or the end of a pipe)
-  if (msg === "") continue; // nothing to send: an empty message would get no reply
+  if (msg.length === 0) continue; // nothing to send: an empty message would get no reply
   // s.sendall(msg.encode())
-  await sendAll(s, new TextEncoder().encode(msg));
+  // (input() below already gives the line as UTF-8 bytes, the form a socket sends.)
+  await sendAll(s, msg);
   // data = s.recv(1024) # Blocks!
   const data = await recv(s);
   // print(data.decode())
-  console.log(data);
+  console.log(visible(data));
 }
 
 // The input has ended: tell the server we have nothing more to send (a half-close),
@@ -82,11 +90,37 @@ type Connection = {
   inputEnded: boolean;
 };
 
-/** Python's input(): prints the prompt, then reads one line without its line ending. */
-async function input(prompt: string): Promise<string | undefined> {
+/** Python's input(): prints the prompt, then reads one line (as bytes, without its ending). */
+async function input(prompt: string): Promise<Uint8Array | undefined> {
   process.stdout.write(prompt);
   const line = await lines.next();
   return line.done ? undefined : line.value;
+}
+
+/**
+ * Standard input, one line at a time, as bytes without "\n" or "\r\n". The last line
+ * counts even without a newline. Kept as bytes, a 50 MB line is never copied into a
+ * string and back.
+ */
+async function* readLines(): AsyncGenerator<Uint8Array> {
+  let parts: Uint8Array[] = []; // the line so far
+  for await (const chunk of Bun.stdin.stream()) {
+    let start = 0;
+    for (let end = chunk.indexOf(10); end >= 0; end = chunk.indexOf(10, start)) {
+      parts.push(chunk.subarray(start, end));
+      yield withoutCR(Buffer.concat(parts));
+      parts = [];
+      start = end + 1;
+    }
+    parts.push(chunk.subarray(start));
+  }
+  const last = Buffer.concat(parts);
+  if (last.length > 0) yield withoutCR(last);
+}
+
+/** A line typed on Windows ends in "\r\n": drop the "\r". */
+function withoutCR(line: Uint8Array): Uint8Array {
+  return line.at(-1) === 13 ? line.subarray(0, -1) : line;
 }
 
 /** Python's recv(): waits until the server has sent something, and takes all of it. */
@@ -97,16 +131,64 @@ async function recv(s: Socket<Connection>): Promise<string> {
   return replies;
 }
 
-/** Reads --port from the command line; a mistake prints the usage and exits 2. */
-function readOptions(): { port: number } {
+/** Turns an error into one line that says what happened and what to do. */
+function explain(error: unknown): string {
+  const { code, message } = error as { code?: string; message?: string };
+  const where = `${host}:${port}`;
+  switch (code) {
+    case "ECONNREFUSED":
+      return `Connection refused by ${where}: nobody is listening there. Start the server first (bun server.ts), and check the address and port.`;
+    case "ENOTFOUND":
+    case "EAI_NONAME":
+      return `Could not find a computer named "${host}": check the name, or use its IP address (the server prints it).`;
+    case "ETIMEDOUT":
+      return `No answer from ${where} within ${timeout} s: check the address, that the server is running, and that no firewall or router blocks port ${port}.`;
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return `Cannot reach ${host} from this computer: check the address, and that both computers are on the same network.`;
+    case "ECONNRESET":
+      return "The server reset the connection: it stopped abruptly.";
+    case "EOF":
+      return "The server closed the connection.";
+  }
+  return `Connection to ${where} failed: ${message ?? String(error)}`;
+}
+
+/** Prints one line on standard error and exits 1: a network problem. */
+function giveUp(error: unknown): never {
+  console.error(explain(error));
+  process.exit(1);
+}
+
+/** Closes the connection in order (the server sees an end, not a reset) and exits. */
+function stop(why: string, code: number): never {
+  console.error(`\nStopped by ${why}.`);
+  stoppedWith = code;
+  s.end(); // its close handler exits with the code
+  process.exit(code);
+}
+
+/** Reads the options; a mistake prints the usage and exits 2. */
+function readOptions(): { host: string; port: number; timeout: number } {
   try {
-    const { values } = parseArgs({ options: { port: { type: "string", default: "1337" } } });
-    return { port: parsePort(values.port) };
+    const { values } = parseArgs({
+      options: {
+        host: { type: "string", default: "127.0.0.1" },
+        port: { type: "string", default: "1337" },
+        timeout: { type: "string", default: "10" },
+      },
+    });
+    const timeout = Number(values.timeout);
+    if (!(timeout > 0)) throw new Error(`--timeout takes a number of seconds above 0, not "${values.timeout}"`);
+    return { host: values.host, port: parsePort(values.port), timeout };
   } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
+    console.error(`${(error as Error).message.split("\n")[0]}\n${USAGE}`);
     process.exit(2);
   }
 }
+
+// ---------------------------------------------------------------------------------
+// The helpers below are the same in server.ts and client.ts (a test checks).
 
 /** A port is a whole number from 0 to 65535 (0: let the system choose). */
 function parsePort(text: string): number {
@@ -115,7 +197,14 @@ function parsePort(text: string): number {
   return port;
 }
 
-// sendAll and flush: the same in server.ts and client.ts (a test checks).
+/**
+ * Text from the other side, safe to print: terminal control codes (escape sequences
+ * that clear the screen or set the title, BEL, backspace, NUL, ...) become visible
+ * escapes such as \x1b[2J instead of acting on the terminal. Newline and tab stay.
+ */
+function visible(text: string): string {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
 
 /** Bytes that socket.write() could not send yet, and what to do once they are sent. */
 type Unsent = { bytes: Uint8Array; sent: () => void };

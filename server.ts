@@ -20,6 +20,14 @@ import { parseArgs } from "node:util";
 const USAGE = "usage: bun server.ts [--port PORT]";
 const { port } = readOptions();
 const GOT_IT = new TextEncoder().encode("Got it!");
+const clients = new Set<Socket<Connection>>();
+let exitCode = 0; // what the server exits with once its client is gone
+
+// Where Python would print a traceback, print one line that says what to do.
+process.on("uncaughtException", (error) => giveUp(explain(error)));
+// Ctrl-C (SIGINT) or SIGTERM: close the connection in order, then stop.
+process.on("SIGINT", () => stop("Ctrl-C", 130));
+process.on("SIGTERM", () => stop("SIGTERM", 143));
 
 // import socket
 // (Nothing to import: Bun.listen is built into Bun.)
@@ -38,6 +46,7 @@ const server = Bun.listen<Connection>({
     open(conn) {
       server.stop(); // like the tutorial, serve one client: turn any other away
       conn.data = { unsent: [], decoder: new TextDecoder(), replied: Promise.resolve() };
+      clients.add(conn);
       // print('Connection from : ' + addr[0])
       console.log("Connection from : " + conn.remoteAddress);
     },
@@ -61,8 +70,10 @@ const server = Bun.listen<Connection>({
       // The client has sent its last message: finish replying, then hang up.
       conn.data.replied.then(() => conn.end());
     },
-    close() {
-      process.exit(0);
+    close(conn, error) {
+      clients.delete(conn);
+      if (error) giveUp(`The client left abruptly (${error.message}).`);
+      process.exit(exitCode);
     },
   },
 });
@@ -76,7 +87,32 @@ type Connection = { unsent: Unsent[]; decoder: TextDecoder; replied: Promise<voi
 
 /** Prints text received from the client, as the tutorial's print() does. */
 function show(text: string): void {
-  if (text !== "") console.log(text);
+  if (text !== "") console.log(visible(text));
+}
+
+/** Turns an error into one line that says what happened and what to do. */
+function explain(error: unknown): string {
+  const { code, message } = error as { code?: string; message?: string };
+  if (code === "EADDRINUSE")
+    return `Port ${port} is already in use: stop the other server (Ctrl-C in its terminal) or choose another port with --port.`;
+  if (code === "EACCES")
+    return `This computer does not let this program use port ${port} (ports up to 1023 need special privileges): use a port above 1023, such as --port 1337.`;
+  return `The server stopped: ${message ?? String(error)}`;
+}
+
+/** Prints one line on standard error and exits 1: a network problem. */
+function giveUp(line: string): never {
+  console.error(line);
+  process.exit(1);
+}
+
+/** Closes every connection in order (the client sees an end, not a reset) and exits. */
+function stop(why: string, code: number): never {
+  console.error(`Stopped by ${why}.`);
+  exitCode = code;
+  server.stop();
+  for (const conn of clients) conn.end(); // its close handler exits with exitCode
+  process.exit(exitCode);
 }
 
 /** Reads --port from the command line; a mistake prints the usage and exits 2. */
@@ -85,10 +121,13 @@ function readOptions(): { port: number } {
     const { values } = parseArgs({ options: { port: { type: "string", default: "1337" } } });
     return { port: parsePort(values.port) };
   } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
+    console.error(`${(error as Error).message.split("\n")[0]}\n${USAGE}`);
     process.exit(2);
   }
 }
+
+// ---------------------------------------------------------------------------------
+// The helpers below are the same in server.ts and client.ts (a test checks).
 
 /** A port is a whole number from 0 to 65535 (0: let the system choose). */
 function parsePort(text: string): number {
@@ -97,7 +136,14 @@ function parsePort(text: string): number {
   return port;
 }
 
-// sendAll and flush: the same in server.ts and client.ts (a test checks).
+/**
+ * Text from the other side, safe to print: terminal control codes (escape sequences
+ * that clear the screen or set the title, BEL, backspace, NUL, ...) become visible
+ * escapes such as \x1b[2J instead of acting on the terminal. Newline and tab stay.
+ */
+function visible(text: string): string {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
 
 /** Bytes that socket.write() could not send yet, and what to do once they are sent. */
 type Unsent = { bytes: Uint8Array; sent: () => void };

@@ -29,10 +29,10 @@ export class Running {
   readonly done: Promise<void>;
   private waiters: (() => void)[] = [];
 
-  constructor(readonly proc: Subprocess<"pipe" | "ignore" | "inherit", "pipe", "pipe">) {
+  constructor(readonly proc: Subprocess<"pipe" | "ignore" | "inherit", "pipe" | "ignore", "pipe">) {
     running.add(proc);
     this.done = Promise.all([
-      this.collect(proc.stdout, (t) => (this.stdout += t)),
+      proc.stdout ? this.collect(proc.stdout, (t) => (this.stdout += t)) : undefined,
       this.collect(proc.stderr, (t) => (this.stderr += t)),
     ]).then(() => {});
   }
@@ -74,8 +74,11 @@ export class Running {
 }
 
 /** Starts `bun server.ts` on a free port and waits for its "Listening on" line. */
-export async function startServer(args: string[] = []): Promise<Running & { port: number }> {
-  const server = spawnScript(SERVER, ["--port", "0", ...args]);
+export async function startServer(
+  args: string[] = [],
+  options: { stdout?: "pipe" | "ignore" } = {},
+): Promise<Running & { port: number }> {
+  const server = spawnScript(SERVER, ["--port", "0", ...args], "ignore", options.stdout);
   const match = await server.waitFor(/Listening on \[?[^\s\]]*\]?:(\d+)/);
   return Object.assign(server, { port: Number(match[1]) });
 }
@@ -92,10 +95,15 @@ export async function runClient(args: string[], input: string | Uint8Array) {
   return { code, stdout: client.stdout, stderr: client.stderr };
 }
 
-export function spawnScript(script: string, args: string[], stdin: "pipe" | "ignore" | Blob = "ignore"): Running {
+export function spawnScript(
+  script: string,
+  args: string[],
+  stdin: "pipe" | "ignore" | Blob = "ignore",
+  stdout: "pipe" | "ignore" = "pipe",
+): Running {
   const proc = Bun.spawn(["bun", script, ...args], {
     stdin: stdin as "pipe",
-    stdout: "pipe",
+    stdout,
     stderr: "pipe",
     env: { ...process.env, NO_COLOR: "1" },
   });
@@ -106,6 +114,8 @@ export function spawnScript(script: string, args: string[], stdin: "pipe" | "ign
 export async function rawConnect(port: number, host = "127.0.0.1") {
   let received = "";
   let isClosed = false;
+  let sawEnd = false; // the peer closed in order (a FIN)
+  let closeError: Error | undefined; // the peer reset the connection
   const waiters: (() => void)[] = [];
   const wakeAll = () => {
     for (const wake of waiters.splice(0)) wake();
@@ -120,11 +130,18 @@ export async function rawConnect(port: number, host = "127.0.0.1") {
         received += decoder.decode(data, { stream: true });
         wakeAll();
       },
-      close() {
-        isClosed = true;
+      end() {
+        sawEnd = true;
         wakeAll();
       },
-      error() {},
+      close(_s, error) {
+        isClosed = true;
+        closeError = error;
+        wakeAll();
+      },
+      error(_s, error) {
+        closeError = error;
+      },
     },
   });
   /** Waits until `done()` holds, failing after `ms`. */
@@ -143,8 +160,12 @@ export async function rawConnect(port: number, host = "127.0.0.1") {
     socket,
     received: () => received,
     closed: () => isClosed,
+    sawEnd: () => sawEnd,
+    closeError: () => closeError,
     /** Waits until the text received so far matches. */
     waitFor: (pattern: RegExp, ms = 5000) => until(() => pattern.test(received), `no ${pattern} from the peer`, ms),
+    /** Waits until the peer has finished sending (an orderly end, a FIN). */
+    waitEnd: (ms = 5000) => until(() => sawEnd || isClosed, "the peer did not end the connection", ms),
     /** Waits until the peer has closed the connection. */
     waitClosed: (ms = 5000) => until(() => isClosed, "the peer did not close", ms),
   };
@@ -153,4 +174,28 @@ export async function rawConnect(port: number, host = "127.0.0.1") {
 /** A stack trace has lines like "    at foo (file.ts:1:2)" or Bun's "Bun v1.x" banner. */
 export function hasStackTrace(text: string): boolean {
   return /^\s+at .+[:(]/m.test(text) || /Bun v\d+\.\d+/.test(text) || /^\s*\d+ \| /m.test(text);
+}
+
+export const PYTHON = Bun.which("python3");
+
+/** Starts one of the Python peers in tests/peers; those that listen print their port first. */
+export function startPeer(script: string, args: string[] = []): Running {
+  const proc = Bun.spawn([PYTHON ?? "python3", join(import.meta.dir, "peers", script), ...args], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  return new Running(proc);
+}
+
+/** The port a listening Python peer printed on its first line. */
+export async function peerPort(peer: Running): Promise<number> {
+  return Number((await peer.waitFor(/^(\d+)\n/, "stdout"))[1]);
+}
+
+/** A port on 127.0.0.1 where nobody listens (it was free a moment ago). */
+export function freePort(): number {
+  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = listener.port;
+  listener.stop(true);
+  return port;
 }

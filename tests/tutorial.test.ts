@@ -246,12 +246,12 @@ describe("with the tutorial's Python on the other side", () => {
 describe("each script stands alone", () => {
   const helpers = (file: string) => {
     const text = readFileSync(file, "utf8");
-    const start = text.indexOf("// sendAll and flush:");
+    const start = text.indexOf("// The helpers below are the same");
     expect(start).toBeGreaterThan(0);
     return text.slice(start);
   };
 
-  test("the sendAll and flush helpers are the same in server.ts and client.ts", () => {
+  test("the helpers server.ts and client.ts share are the same in both", () => {
     expect(helpers(CLIENT)).toBe(helpers(SERVER));
   });
 

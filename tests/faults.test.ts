@@ -1,0 +1,470 @@
+// Faults and bad input: one clear line, the right exit code, nothing lost, and the other
+// side never takes over the terminal. Raw sockets and small Python peers play the
+// misbehaving side; the scripts under test are always the real ones.
+
+import { describe, expect, test } from "bun:test";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  CLIENT,
+  PROMPT,
+  PYTHON,
+  SERVER,
+  freePort,
+  hasStackTrace,
+  peerPort,
+  rawConnect,
+  runClient,
+  spawnScript,
+  startClient,
+  startPeer,
+  startServer,
+} from "./harness";
+
+const T = 15_000;
+
+/** Exactly one line on standard error, and no stack trace. */
+function oneLine(stderr: string): string {
+  expect(hasStackTrace(stderr)).toBe(false);
+  const lines = stderr.trim().split("\n");
+  expect(lines.length).toBe(1);
+  return lines[0]!;
+}
+
+describe("errors a person makes", () => {
+  test(
+    "a port already in use is named, with what to do; exit 1",
+    async () => {
+      const other = Bun.listen({ hostname: "0.0.0.0", port: 0, socket: { data() {} } });
+      try {
+        const server = spawnScript(SERVER, ["--port", String(other.port)]);
+        expect(await server.exit()).toBe(1);
+        const line = oneLine(server.stderr);
+        expect(line).toContain(`Port ${other.port} is already in use`);
+        expect(line).toMatch(/stop the other server.*--port/);
+        expect(server.stdout).toBe("");
+      } finally {
+        other.stop(true);
+      }
+    },
+    T,
+  );
+
+  const canDropRoot = process.getuid?.() === 0 && Bun.which("setpriv") !== null;
+  if (!canDropRoot) console.error("skipped: a privileged port test needs root and setpriv to run the server as nobody");
+  test.skipIf(!canDropRoot)(
+    "a privileged port refused by the system says why and suggests a port above 1023; exit 1",
+    async () => {
+      // Run a copy of server.ts as the unprivileged user "nobody" (it stands alone).
+      const dir = mkdtempSync(join(tmpdir(), "sockets-"));
+      try {
+        copyFileSync(SERVER, join(dir, "server.ts"));
+        Bun.spawnSync(["chmod", "-R", "a+rX", dir]);
+        const proc = Bun.spawn(
+          ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "bun", join(dir, "server.ts"), "--port", "1023"],
+          { stdout: "pipe", stderr: "pipe", env: { ...process.env, HOME: dir, BUN_INSTALL_CACHE_DIR: dir } },
+        );
+        const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+        expect(code).toBe(1);
+        const line = oneLine(stderr);
+        expect(line).toContain("port 1023");
+        expect(line).toMatch(/special privileges.*above 1023/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    T,
+  );
+
+  for (const script of [SERVER, CLIENT]) {
+    const name = script.endsWith("server.ts") ? "server.ts" : "client.ts";
+    for (const args of [["--port", "abc"], ["--port", "70000"], ["--port", "-1"], ["--port"], ["--colour", "blue"]]) {
+      test(
+        `${name} ${args.join(" ")} prints the usage; exit 2`,
+        async () => {
+          const proc = spawnScript(script, args);
+          expect(await proc.exit()).toBe(2);
+          expect(hasStackTrace(proc.stderr)).toBe(false);
+          expect(proc.stderr).toContain(`usage: bun ${name}`);
+          expect(proc.stderr.trim().split("\n").length).toBe(2);
+          expect(proc.stdout).toBe("");
+        },
+        T,
+      );
+    }
+  }
+
+  test(
+    "client.ts --timeout abc prints the usage; exit 2",
+    async () => {
+      const proc = spawnScript(CLIENT, ["--timeout", "abc"]);
+      expect(await proc.exit()).toBe(2);
+      expect(proc.stderr).toContain("usage: bun client.ts");
+    },
+    T,
+  );
+
+  test(
+    "client, nobody listening: connection refused, the address tried, start the server first; exit 1",
+    async () => {
+      const port = freePort();
+      const client = await runClient(["--port", String(port)], "hello\n");
+      expect(client.code).toBe(1);
+      const line = oneLine(client.stderr);
+      expect(line).toContain(`Connection refused by 127.0.0.1:${port}`);
+      expect(line).toContain("bun server.ts");
+      expect(client.stdout).toBe("");
+    },
+    T,
+  );
+
+  test(
+    "client, a name that does not resolve: says the name could not be found; exit 1",
+    async () => {
+      const client = await runClient(["--host", "no-such-host.invalid", "--timeout", "8"], "hello\n");
+      expect(client.code).toBe(1);
+      expect(oneLine(client.stderr)).toContain('Could not find a computer named "no-such-host.invalid"');
+    },
+    T,
+  );
+
+  test.skipIf(!PYTHON)(
+    "client, no answer at all: gives up after --timeout and names the firewall; exit 1",
+    async () => {
+      const silent = startPeer("silent.py");
+      const port = await peerPort(silent);
+      const started = performance.now();
+      const client = await runClient(["--port", String(port), "--timeout", "1"], "hello\n");
+      const seconds = (performance.now() - started) / 1000;
+      expect(client.code).toBe(1);
+      const line = oneLine(client.stderr);
+      expect(line).toContain(`No answer from 127.0.0.1:${port} within 1 s`);
+      expect(line).toMatch(/address.*firewall or router/);
+      expect(seconds).toBeGreaterThan(0.9);
+    },
+    T,
+  );
+});
+
+describe("faults of the connection", () => {
+  test(
+    "the server closes while the client waits for a reply: the client says so; exit 1",
+    async () => {
+      const listener = Bun.listen({
+        hostname: "127.0.0.1",
+        port: 0,
+        socket: {
+          data(s) {
+            s.end(); // hang up instead of answering
+          },
+        },
+      });
+      try {
+        const client = await runClient(["--port", String(listener.port)], "hello\nworld\n");
+        expect(client.code).toBe(1);
+        expect(client.stdout).toBe(PROMPT);
+        expect(oneLine(client.stderr)).toBe("The server closed the connection.");
+      } finally {
+        listener.stop(true);
+      }
+    },
+    T,
+  );
+
+  test.skipIf(!PYTHON)(
+    "the server resets while the client waits for a reply: the client says so; exit 1",
+    async () => {
+      const peer = startPeer("reset.py", ["server"]);
+      const client = await runClient(["--port", String(await peerPort(peer))], "hello\n");
+      expect(client.code).toBe(1);
+      expect(oneLine(client.stderr)).toMatch(/^The server (reset|closed) the connection/);
+    },
+    T,
+  );
+
+  test.skipIf(!PYTHON)(
+    "the client resets: the server keeps what it printed, says the client left abruptly; exit 1 within a second",
+    async () => {
+      const server = await startServer();
+      const peer = startPeer("reset.py", ["client", String(server.port), "hello"]);
+      await peer.exit();
+      expect(peer.stdout).toBe("Got it!\n");
+      const resetAt = performance.now();
+      expect(await server.exit()).toBe(1);
+      expect(performance.now() - resetAt).toBeLessThan(1000);
+      expect(server.stdout).toBe("Connection from : 127.0.0.1\nhello\n");
+      expect(server.stderr).toContain("The client left abruptly");
+      expect(hasStackTrace(server.stderr)).toBe(false);
+    },
+    T,
+  );
+
+  test(
+    "the client is killed: the server sees an orderly close and exits 0 within a second",
+    async () => {
+      const server = await startServer();
+      const client = startClient(["--port", String(server.port)]);
+      client.proc.stdin!.write("hello\n");
+      await client.waitFor(/Got it!/, "stdout");
+      client.proc.kill("SIGKILL");
+      const killedAt = performance.now();
+      expect(await server.exit()).toBe(0);
+      expect(performance.now() - killedAt).toBeLessThan(1000);
+      expect(server.stdout).toBe("Connection from : 127.0.0.1\nhello\n");
+    },
+    T,
+  );
+
+  test(
+    "a client that sends and then half-closes still receives every reply",
+    async () => {
+      const server = await startServer();
+      const peer = await rawConnect(server.port);
+      peer.socket.write("one");
+      peer.socket.shutdown(); // "I have nothing more to send", straight away
+      await peer.waitClosed();
+      expect(peer.received()).toBe("Got it!");
+      expect(peer.closeError()).toBeUndefined();
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe("Connection from : 127.0.0.1\none\n");
+    },
+    T,
+  );
+
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
+    test(
+      `${signal} on the server closes the connection in order; exit ${code}, no trace`,
+      async () => {
+        const server = await startServer();
+        const peer = await rawConnect(server.port);
+        peer.socket.write("hello");
+        await peer.waitFor(/Got it!/);
+        server.proc.kill(signal);
+        await peer.waitEnd();
+        expect(peer.sawEnd()).toBe(true);
+        expect(peer.closeError()).toBeUndefined();
+        expect(await server.exit()).toBe(code);
+        expect(server.stdout).toBe("Connection from : 127.0.0.1\nhello\n");
+        expect(hasStackTrace(server.stderr)).toBe(false);
+      },
+      T,
+    );
+
+    test(
+      `${signal} on the client closes the connection in order; exit ${code}, no trace`,
+      async () => {
+        let sawEnd = false;
+        let sawError = false;
+        const listener = Bun.listen({
+          hostname: "127.0.0.1",
+          port: 0,
+          allowHalfOpen: true,
+          socket: {
+            data(s) {
+              s.write("Got it!");
+            },
+            end(s) {
+              sawEnd = true;
+              s.end();
+            },
+            error() {
+              sawError = true;
+            },
+          },
+        });
+        try {
+          const client = startClient(["--port", String(listener.port)]);
+          client.proc.stdin!.write("hello\n");
+          await client.waitFor(/Got it!\nType your msg here: $/, "stdout");
+          client.proc.kill(signal);
+          expect(await client.exit()).toBe(code);
+          expect(hasStackTrace(client.stderr)).toBe(false);
+          await Bun.sleep(0); // let the listener see the end: it arrived before the exit
+          expect(sawEnd).toBe(true);
+          expect(sawError).toBe(false);
+        } finally {
+          listener.stop(true);
+        }
+      },
+      T,
+    );
+  }
+
+  test(
+    "Ctrl-C on an idle server ends it; exit 130",
+    async () => {
+      const server = await startServer();
+      server.proc.kill("SIGINT");
+      expect(await server.exit()).toBe(130);
+      expect(hasStackTrace(server.stderr)).toBe(false);
+      const refused = await Bun.connect({ hostname: "127.0.0.1", port: server.port, socket: { data() {} } }).then(
+        () => false,
+        () => true,
+      );
+      expect(refused).toBe(true);
+    },
+    T,
+  );
+
+  test(
+    "standard output closed early (bun server.ts | head -1): no EPIPE crash",
+    async () => {
+      const shell = Bun.spawn(
+        ["bash", "-c", `bun "${SERVER}" --port 0 | head -1; echo "server exit: \${PIPESTATUS[0]}" >&2`],
+        { stdout: "pipe", stderr: "pipe" },
+      );
+      try {
+        const reader = shell.stderr.getReader();
+        let stderr = "";
+        while (!/Listening on .*:(\d+)/.test(stderr)) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error(`the server ended early: ${stderr}`);
+          stderr += new TextDecoder().decode(value);
+        }
+        const port = stderr.match(/Listening on .*:(\d+)/)![1]!;
+        const messages = Array.from({ length: 50 }, (_, i) => `message ${i} ${"x".repeat(2000)}`);
+        const client = await runClient(["--port", port], messages.join("\n") + "\n");
+        expect(client.code).toBe(0);
+        expect(client.stdout.match(/Got it!/g)?.length).toBe(50);
+        for (let r = await reader.read(); !r.done; r = await reader.read()) stderr += new TextDecoder().decode(r.value);
+        expect(await new Response(shell.stdout).text()).toBe("Connection from : 127.0.0.1\n");
+        expect(stderr).toContain("server exit: 0");
+        expect(hasStackTrace(stderr)).toBe(false);
+      } finally {
+        shell.kill();
+        await shell.exited;
+      }
+    },
+    T,
+  );
+});
+
+describe("bad bytes", () => {
+  test(
+    "invalid UTF-8 prints as U+FFFD and the server goes on serving",
+    async () => {
+      const server = await startServer();
+      const peer = await rawConnect(server.port);
+      peer.socket.write(new Uint8Array([0x62, 0x61, 0x64, 0xff, 0xfe, 0x21]));
+      await peer.waitFor(/Got it!/);
+      peer.socket.write("fine");
+      await peer.waitFor(/Got it!Got it!/);
+      peer.socket.shutdown();
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe("Connection from : 127.0.0.1\nbad\uFFFD\uFFFD!\nfine\n");
+    },
+    T,
+  );
+
+  const hostile = "\x1b[2J\x1b]0;pwned\x07\x1b]52;c;ZWNobyBoaQ==\x07back\bspace\x00nul\u009bC1\x7f\tand\ttabs";
+  const shown = "\\x1b[2J\\x1b]0;pwned\\x07\\x1b]52;c;ZWNobyBoaQ==\\x07back\\x08space\\x00nul\\x9bC1\\x7f\tand\ttabs";
+
+  test(
+    "terminal control codes from a client print as visible escapes on the server",
+    async () => {
+      const server = await startServer();
+      const peer = await rawConnect(server.port);
+      peer.socket.write(hostile);
+      await peer.waitFor(/Got it!/);
+      peer.socket.shutdown();
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe(`Connection from : 127.0.0.1\n${shown}\n`);
+    },
+    T,
+  );
+
+  test(
+    "terminal control codes from a server print as visible escapes on the client",
+    async () => {
+      const listener = Bun.listen({
+        hostname: "127.0.0.1",
+        port: 0,
+        allowHalfOpen: true,
+        socket: {
+          data(s) {
+            s.write(hostile);
+          },
+          end(s) {
+            s.end();
+          },
+        },
+      });
+      try {
+        const client = await runClient(["--port", String(listener.port)], "hello\n");
+        expect(client.code).toBe(0);
+        expect(client.stdout).toBe(`${PROMPT}${shown}\n${PROMPT}`);
+      } finally {
+        listener.stop(true);
+      }
+    },
+    T,
+  );
+
+  test(
+    "a 300 MB flood from a client that never reads its replies leaves the server below 150 MB, still serving",
+    async () => {
+      const server = await startServer([], { stdout: "ignore" });
+      const flood = 300 * 1024 * 1024;
+      const block = new Uint8Array(1024 * 1024).fill(0x66);
+      let sent = 0;
+      let flooded!: () => void;
+      const done = new Promise<void>((resolve) => (flooded = resolve));
+      let replies = "";
+      const push = (s: { write(b: Uint8Array): number }) => {
+        while (sent < flood) {
+          const offset = sent % block.length;
+          const n = s.write(block.subarray(offset));
+          if (n <= 0) return;
+          sent += n;
+        }
+        flooded();
+      };
+      const flooder = await Bun.connect({
+        hostname: "127.0.0.1",
+        port: server.port,
+        socket: {
+          open(s) {
+            s.pause(); // never read the replies
+          },
+          drain: push,
+          data(_s, data) {
+            replies += new TextDecoder().decode(data);
+          },
+        },
+      });
+      push(flooder);
+      await done;
+      // Still serving: read the replies now, and one more message still gets its own.
+      flooder.resume();
+      const before = replies.length;
+      flooder.write("still there?");
+      while (replies.length === before || !replies.endsWith("Got it!")) await Bun.sleep(10);
+      flooder.shutdown();
+      expect(await server.exit()).toBe(0);
+      const peak = server.proc.resourceUsage()!.maxRSS;
+      console.error(`300 MB flood: server peak ${(peak / 2 ** 20).toFixed(0)} MB`);
+      expect(peak).toBeLessThan(150 * 2 ** 20);
+    },
+    60_000,
+  );
+
+  test(
+    "a 50 MB line piped into the client peaks below 200 MB in the client",
+    async () => {
+      const server = await startServer([], { stdout: "ignore" });
+      const line = new Uint8Array(50 * 1024 * 1024 + 1).fill(0x61);
+      line[line.length - 1] = 10;
+      const client = startClient(["--port", String(server.port)], new Blob([line]));
+      expect(await client.exit()).toBe(0);
+      expect(await server.exit()).toBe(0);
+      const peak = client.proc.resourceUsage()!.maxRSS;
+      console.error(`50 MB line: client peak ${(peak / 2 ** 20).toFixed(0)} MB`);
+      expect(peak).toBeLessThan(200 * 2 ** 20);
+    },
+    60_000,
+  );
+});
