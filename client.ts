@@ -3,7 +3,10 @@
 //
 //   bun client.ts                   connect to the server on this computer, port 1337
 //   bun client.ts --port 5000       connect to another port
-//   bun client.ts --host 10.0.0.5   connect to the server on another computer
+//   bun client.ts 192.168.1.20      connect to the server on another computer
+//   bun client.ts [::1]:5000        an address and a port together (IPv6 in brackets)
+//
+// (bun client.ts --help lists every option.)
 //
 // Start the server first (bun server.ts), then this. Type a message and press Enter:
 // the server prints it and answers "Got it!". Ctrl-D (Ctrl-Z then Enter on Windows)
@@ -19,7 +22,6 @@
 import type { Socket } from "bun";
 import { parseArgs } from "node:util";
 
-const USAGE = "usage: bun client.ts [--host HOST] [--port PORT] [--timeout SECONDS]";
 const { host, port, timeout } = readOptions();
 const lines = readLines();
 let stoppedWith: number | undefined; // the exit code stop() chose on Ctrl-C or SIGTERM
@@ -47,10 +49,12 @@ const s = await Bun.connect<Connection>({
     close(s, error) {
       if (stoppedWith !== undefined) process.exit(stoppedWith);
       // The server hung up. After our end of input that is the goodbye we expect.
-      const rest = s.data.replies + s.data.decoder.decode();
-      if (rest !== "") console.log(visible(rest));
-      if (s.data.inputEnded && !error) process.exit(0);
-      giveUp(error ?? { code: "EOF" });
+      const rest = visible(s.data.replies + s.data.decoder.decode());
+      if (s.data.inputEnded && !error) {
+        if (rest !== "") console.log(rest);
+        process.exit(0);
+      }
+      giveUp(error ?? { code: "EOF", said: rest }); // "said": why a full server turned us away
     },
   },
 }).catch(giveUp);
@@ -133,8 +137,8 @@ async function recv(s: Socket<Connection>): Promise<string> {
 
 /** Turns an error into one line that says what happened and what to do. */
 function explain(error: unknown): string {
-  const { code, message } = error as { code?: string; message?: string };
-  const where = `${host}:${port}`;
+  const { code, message, said } = error as { code?: string; message?: string; said?: string };
+  const where = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
   switch (code) {
     case "ECONNREFUSED":
       return `Connection refused by ${where}: nobody is listening there. Start the server first (bun server.ts), and check the address and port.`;
@@ -145,11 +149,11 @@ function explain(error: unknown): string {
       return `No answer from ${where} within ${timeout} s: check the address, that the server is running, and that no firewall or router blocks port ${port}.`;
     case "EHOSTUNREACH":
     case "ENETUNREACH":
-      return `Cannot reach ${host} from this computer: check the address, and that both computers are on the same network.`;
+      return `Cannot reach ${host} from this computer: check the address, that both computers are on the same network, and that no firewall blocks the way.`;
     case "ECONNRESET":
       return "The server reset the connection: it stopped abruptly.";
     case "EOF":
-      return "The server closed the connection.";
+      return said ? `The server closed the connection, saying: ${said}` : "The server closed the connection.";
   }
   return `Connection to ${where} failed: ${message ?? String(error)}`;
 }
@@ -168,23 +172,71 @@ function stop(why: string, code: number): never {
   process.exit(code);
 }
 
-/** Reads the options; a mistake prints the usage and exits 2. */
+/** Reads the options; --help prints them (exit 0), a mistake prints the usage (exit 2). */
 function readOptions(): { host: string; port: number; timeout: number } {
+  const usage = "usage: bun client.ts [HOST | HOST:PORT | [IPv6]:PORT] [--host HOST] [--port PORT] [--timeout SECONDS] [--help]";
   try {
-    const { values } = parseArgs({
+    const { values, positionals } = parseArgs({
+      allowPositionals: true,
       options: {
-        host: { type: "string", default: "127.0.0.1" },
-        port: { type: "string", default: "1337" },
+        host: { type: "string" },
+        port: { type: "string" },
         timeout: { type: "string", default: "10" },
+        help: { type: "boolean", short: "h", default: false },
       },
     });
+    if (values.help) {
+      console.log(help(usage));
+      process.exit(0);
+    }
+    if (positionals.length > 1) throw new Error(`one server address, please, not ${positionals.length}`);
+    const server = splitAddress(positionals[0]);
+    if (server.host !== undefined && values.host !== undefined) throw new Error("give the address once: as HOST or --host");
+    if (server.port !== undefined && values.port !== undefined) throw new Error("give the port once: as HOST:PORT or --port");
     const timeout = Number(values.timeout);
     if (!(timeout > 0)) throw new Error(`--timeout takes a number of seconds above 0, not "${values.timeout}"`);
-    return { host: values.host, port: parsePort(values.port), timeout };
+    return {
+      host: server.host ?? values.host ?? "127.0.0.1",
+      port: parsePort(server.port ?? values.port ?? "1337"),
+      timeout,
+    };
   } catch (error) {
-    console.error(`${(error as Error).message.split("\n")[0]}\n${USAGE}`);
+    console.error(`${(error as Error).message.split("\n")[0]}\n${usage}`);
     process.exit(2);
   }
+}
+
+/** "192.168.1.20", "192.168.1.20:5000", "::1", "[::1]:5000" into host and port. */
+function splitAddress(text: string | undefined): { host?: string; port?: string } {
+  if (text === undefined) return {};
+  const bracketed = text.match(/^\[([^\]]+)\](?::(.*))?$/); // [IPv6] or [IPv6]:PORT
+  if (bracketed) return { host: bracketed[1], port: bracketed[2] };
+  const parts = text.split(":");
+  if (parts.length === 2) return { host: parts[0], port: parts[1] }; // HOST:PORT
+  return { host: text }; // a name, an IPv4 address, or an IPv6 address without a port
+}
+
+/** What --help prints. */
+function help(usage: string): string {
+  return `The sockets tutorial's client: sends each line you type to the server and prints its answer.
+
+${usage}
+
+Arguments and options:
+  HOST               the server's address or name (default 127.0.0.1, this computer);
+                     HOST:PORT and [IPv6]:PORT give the port too
+  --host HOST        the same as HOST
+  --port PORT        the server's port (default 1337)
+  --timeout SECONDS  how long to wait for the server to answer (default 10)
+  -h, --help         this help
+
+Examples:
+  bun client.ts                   the server on this computer, port 1337
+  bun client.ts 192.168.1.20      the server on another computer (it prints its address)
+  bun client.ts [::1]:5000        IPv6, port 5000
+
+End the input with Ctrl-D (on Windows: Ctrl-Z, then Enter).
+Exit status: 0 done, 1 network problem, 2 usage mistake, 130 Ctrl-C, 143 SIGTERM.`;
 }
 
 // ---------------------------------------------------------------------------------

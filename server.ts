@@ -1,10 +1,13 @@
 #!/usr/bin/env bun
 // server.ts: the sockets tutorial's server, on Bun.
 //
-//   bun server.ts               wait for one client on port 1337
-//   bun server.ts --port 5000   use another port (--port 0 picks a free one)
+//   bun server.ts                   wait for one client on port 1337, as the tutorial
+//   bun server.ts --port 5000       use another port (--port 0 picks a free one)
+//   bun server.ts --host 127.0.0.1  accept clients from this computer only
+//   bun server.ts --keep-open       serve the whole class at once, until Ctrl-C
 //
-// Then start the client in a second terminal: bun client.ts
+// Then start the client in a second terminal: bun client.ts (bun server.ts --help
+// lists every option.)
 //
 // This is the tutorial's "Server" section, step by step: each step below starts with
 // the Python it stands for. Python's socket calls wait ("Blocks!") until something
@@ -15,17 +18,17 @@
 // Bun's TCP sockets: https://bun.sh/docs/api/tcp
 
 import type { Socket } from "bun";
+import { networkInterfaces } from "node:os";
 import { parseArgs } from "node:util";
 
-const USAGE = "usage: bun server.ts [--port PORT]";
-const { port } = readOptions();
+const { host, port, keepOpen, maxClients } = readOptions();
 const GOT_IT = new TextEncoder().encode("Got it!");
 const clients = new Set<Socket<Connection>>();
 let exitCode = 0; // what the server exits with once its client is gone
 
 // Where Python would print a traceback, print one line that says what to do.
 process.on("uncaughtException", (error) => giveUp(explain(error)));
-// Ctrl-C (SIGINT) or SIGTERM: close the connection in order, then stop.
+// Ctrl-C (SIGINT) or SIGTERM: close every connection in order, then stop.
 process.on("SIGINT", () => stop("Ctrl-C", 130));
 process.on("SIGTERM", () => stop("SIGTERM", 143));
 
@@ -35,29 +38,31 @@ process.on("SIGTERM", () => stop("SIGTERM", 143));
 // s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 // s.bind(('', 1337))
 // s.listen()
-// Bun does all three in one call. Python's '' is "0.0.0.0": every IPv4 address
-// of this computer, so other computers can connect too.
+// Bun does all three in one call. Python's '' is "0.0.0.0" (our default host):
+// every IPv4 address of this computer, so other computers can connect too.
 const server = Bun.listen<Connection>({
-  hostname: "0.0.0.0",
+  hostname: host,
   port,
   allowHalfOpen: true, // keep replying after the client has sent its last message
   socket: {
     // conn, addr = s.accept() # Blocks!
     open(conn) {
-      server.stop(); // like the tutorial, serve one client: turn any other away
       conn.data = { unsent: [], decoder: new TextDecoder(), replied: Promise.resolve() };
+      if (clients.size >= maxClients) return turnAway(conn);
       clients.add(conn);
+      if (!keepOpen) server.stop(); // like the tutorial, serve one client: refuse others
       // print('Connection from : ' + addr[0])
-      console.log("Connection from : " + conn.remoteAddress);
+      console.log("Connection from : " + address(conn));
     },
 
     // while True:
     //     data = conn.recv(1024) # Blocks!
     data(conn, data) {
+      if (!clients.has(conn)) return; // turned away: whatever it sends is not for us
       // print(data.decode())
-      show(conn.data.decoder.decode(data, { stream: true }));
+      show(conn, conn.data.decoder.decode(data, { stream: true }));
       // conn.sendall(b'Got it!')
-      // Like Python, read nothing more until the reply has gone out.
+      // Like Python, read nothing more from this client until the reply has gone out.
       conn.pause();
       conn.data.replied = sendAll(conn, GOT_IT).then(() => conn.resume());
     },
@@ -66,28 +71,91 @@ const server = Bun.listen<Connection>({
     //     if not data:
     //         break
     end(conn) {
-      show(conn.data.decoder.decode()); // a character cut off at the very end
+      if (clients.has(conn)) show(conn, conn.data.decoder.decode()); // a character cut short
       // The client has sent its last message: finish replying, then hang up.
       conn.data.replied.then(() => conn.end());
     },
     close(conn, error) {
-      clients.delete(conn);
+      if (!clients.delete(conn)) return; // one we turned away
+      if (keepOpen) return leftTheClass(conn, error);
       if (error) giveUp(`The client left abruptly (${error.message}).`);
       process.exit(exitCode);
     },
   },
 });
-console.error(`Listening on 0.0.0.0:${server.port}, waiting for a client (bun client.ts)`);
+announce();
 
 // ---------------------------------------------------------------------------------
 // What Python gives for free, and Bun leaves to us.
 
-/** What the server keeps for its connection. */
+/** What the server keeps for each connection. */
 type Connection = { unsent: Unsent[]; decoder: TextDecoder; replied: Promise<void> };
 
-/** Prints text received from the client, as the tutorial's print() does. */
-function show(text: string): void {
-  if (text !== "") console.log(visible(text));
+/** The client's IP address, as the tutorial's addr[0]; IPv4 in its plain form. */
+function address(conn: Socket<Connection>): string {
+  return conn.remoteAddress.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, "");
+}
+
+/** Address and port together, such as 192.168.1.21:52144 or [fe80::1]:52144. */
+function addressAndPort(conn: Socket<Connection>): string {
+  const ip = address(conn);
+  return `${ip.includes(":") ? `[${ip}]` : ip}:${conn.remotePort}`;
+}
+
+/**
+ * Prints text received from a client, as the tutorial's print() does. With --keep-open
+ * each line starts with who sent it, so the teacher sees who said what.
+ */
+function show(conn: Socket<Connection>, text: string): void {
+  if (text === "") return;
+  if (!keepOpen) return console.log(visible(text));
+  const lines = text.endsWith("\n") ? text.slice(0, -1) : text;
+  for (const line of lines.split("\n")) console.log(`${addressAndPort(conn)}: ${visible(line)}`);
+}
+
+/** Over --max-clients: say why, then hang up. */
+function turnAway(conn: Socket<Connection>): void {
+  const many = maxClients === 1 ? "one client at a time" : `${maxClients} clients at a time`;
+  sendAll(conn, new TextEncoder().encode(`The server is full (it serves ${many}): try again later.`));
+  conn.shutdown();
+  console.error(`Turned away ${addressAndPort(conn)}: the server is full (${many}).`);
+}
+
+/** With --keep-open, a client leaving is news for the teacher, not the end. */
+function leftTheClass(conn: Socket<Connection>, error?: Error): void {
+  const how = error ? `left abruptly (${error.message})` : "left";
+  console.error(`${addressAndPort(conn)} ${how}; ${clients.size} connected.`);
+}
+
+/** The status lines on standard error: where the server is, and how to reach it. */
+function announce(): void {
+  const where = host.includes(":") ? `[${host}]:${server.port}` : `${host}:${server.port}`;
+  const who = keepOpen ? `serving up to ${maxClients} clients at once; Ctrl-C stops` : "waiting for a client";
+  console.error(`Listening on ${where}, ${who}.`);
+  const portOption = server.port === 1337 ? "" : ` --port ${server.port}`;
+  if (host === "127.0.0.1" || host === "::1" || host === "localhost") {
+    console.error(`Only this computer can connect (bun client.ts${host === "::1" ? " ::1" : ""}${portOption}); other computers cannot.`);
+    return;
+  }
+  if (host !== "0.0.0.0" && host !== "::") return;
+  console.error(`On this computer: bun client.ts${portOption}`);
+  const others = ownAddresses(host === "::");
+  if (others.length === 0) console.error("This computer has no address other computers can use: is it on a network?");
+  for (const ip of others) console.error(`From another computer: bun client.ts ${ip}${portOption}`);
+  if (others.length > 0) console.error(`(A firewall on this computer may have to allow TCP port ${server.port}.)`);
+}
+
+/** This computer's addresses that other computers can use (not loopback, not link-local). */
+function ownAddresses(withIPv6: boolean): string[] {
+  const found: string[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const { address, family, internal } of list ?? []) {
+      if (internal) continue;
+      if (family === "IPv4") found.push(address);
+      else if (withIPv6 && !address.toLowerCase().startsWith("fe80:")) found.push(address);
+    }
+  }
+  return found;
 }
 
 /** Turns an error into one line that says what happened and what to do. */
@@ -97,6 +165,8 @@ function explain(error: unknown): string {
     return `Port ${port} is already in use: stop the other server (Ctrl-C in its terminal) or choose another port with --port.`;
   if (code === "EACCES")
     return `This computer does not let this program use port ${port} (ports up to 1023 need special privileges): use a port above 1023, such as --port 1337.`;
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EAI_NONAME")
+    return `This computer has no address ${host}: use one of its own addresses with --host, or leave --host out.`;
   return `The server stopped: ${message ?? String(error)}`;
 }
 
@@ -106,7 +176,7 @@ function giveUp(line: string): never {
   process.exit(1);
 }
 
-/** Closes every connection in order (the client sees an end, not a reset) and exits. */
+/** Closes every connection in order (a client sees an end, not a reset) and exits. */
 function stop(why: string, code: number): never {
   console.error(`Stopped by ${why}.`);
   exitCode = code;
@@ -115,15 +185,57 @@ function stop(why: string, code: number): never {
   process.exit(exitCode);
 }
 
-/** Reads --port from the command line; a mistake prints the usage and exits 2. */
-function readOptions(): { port: number } {
+/** Reads the options; --help prints them (exit 0), a mistake prints the usage (exit 2). */
+function readOptions(): { host: string; port: number; keepOpen: boolean; maxClients: number } {
+  const usage = "usage: bun server.ts [--host HOST] [--port PORT] [--keep-open [--max-clients N]] [--help]";
   try {
-    const { values } = parseArgs({ options: { port: { type: "string", default: "1337" } } });
-    return { port: parsePort(values.port) };
+    const { values } = parseArgs({
+      options: {
+        host: { type: "string", default: "0.0.0.0" },
+        port: { type: "string", default: "1337" },
+        "keep-open": { type: "boolean", default: false },
+        "max-clients": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+    if (values.help) {
+      console.log(help(usage));
+      process.exit(0);
+    }
+    const keepOpen = values["keep-open"];
+    if (values["max-clients"] !== undefined && !keepOpen) throw new Error("--max-clients goes with --keep-open");
+    const maxClients = keepOpen ? Number(values["max-clients"] ?? "100") : 1;
+    if (!Number.isInteger(maxClients) || maxClients < 1)
+      throw new Error(`--max-clients takes a whole number above 0, not "${values["max-clients"]}"`);
+    return { host: values.host, port: parsePort(values.port), keepOpen, maxClients };
   } catch (error) {
-    console.error(`${(error as Error).message.split("\n")[0]}\n${USAGE}`);
+    console.error(`${(error as Error).message.split("\n")[0]}\n${usage}`);
     process.exit(2);
   }
+}
+
+/** What --help prints. */
+function help(usage: string): string {
+  return `The sockets tutorial's server: prints what clients send and answers each message "Got it!".
+
+${usage}
+
+Options:
+  --host HOST        the address to listen on (default 0.0.0.0: every IPv4 address, as
+                     the tutorial's ''); 127.0.0.1 for this computer only; :: for IPv6
+                     and IPv4 together; ::1 for IPv6 on this computer only
+  --port PORT        the port (default 1337); 0 picks a free one
+  --keep-open        serve many clients at once, and keep running when they leave
+  --max-clients N    with --keep-open: how many at once (default 100); others are told
+                     the server is full
+  -h, --help         this help
+
+Examples:
+  bun server.ts                        one client, as in the tutorial
+  bun server.ts --host 127.0.0.1       only from this computer
+  bun server.ts --keep-open            the whole class at once; Ctrl-C stops it
+
+Exit status: 0 done, 1 network problem, 2 usage mistake, 130 Ctrl-C, 143 SIGTERM.`;
 }
 
 // ---------------------------------------------------------------------------------
