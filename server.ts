@@ -47,7 +47,7 @@ const server = Bun.listen<Connection>({
   socket: {
     // conn, addr = s.accept() # Blocks!
     open(conn) {
-      conn.data = { unsent: [], decoder: new TextDecoder(), replied: Promise.resolve() };
+      conn.data = { unsent: [], decoder: new TextDecoder(), replied: Promise.resolve(), name: addressAndPort(conn) };
       if (clients.size >= maxClients) return turnAway(conn);
       clients.add(conn);
       if (!keepOpen) server.stop(); // like the tutorial, serve one client: refuse others
@@ -89,7 +89,12 @@ announce();
 // What Python gives for free, and Bun leaves to us.
 
 /** What the server keeps for each connection. */
-type Connection = { unsent: Unsent[]; decoder: TextDecoder; replied: Promise<void> };
+type Connection = {
+  unsent: Unsent[];
+  decoder: TextDecoder;
+  replied: Promise<void>; // the last "Got it!", once it is sent
+  name: string; // address:port, who this is in the --keep-open output
+};
 
 /** The client's IP address, as the tutorial's addr[0]; IPv4 in its plain form. */
 function address(conn: Socket<Connection>): string {
@@ -110,7 +115,7 @@ function show(conn: Socket<Connection>, text: string): void {
   if (text === "") return;
   if (!keepOpen) return console.log(visible(text));
   const lines = text.endsWith("\n") ? text.slice(0, -1) : text;
-  for (const line of lines.split("\n")) console.log(`${addressAndPort(conn)}: ${visible(line)}`);
+  for (const line of lines.split("\n")) console.log(`${conn.data.name}: ${visible(line)}`);
 }
 
 /** Over --max-clients: say why, then hang up. */
@@ -118,31 +123,32 @@ function turnAway(conn: Socket<Connection>): void {
   const many = maxClients === 1 ? "one client at a time" : `${maxClients} clients at a time`;
   sendAll(conn, new TextEncoder().encode(`The server is full (it serves ${many}): try again later.`));
   conn.shutdown();
-  console.error(`Turned away ${addressAndPort(conn)}: the server is full (${many}).`);
+  console.error(`Turned away ${conn.data.name}: the server is full (${many}).`);
 }
 
 /** With --keep-open, a client leaving is news for the teacher, not the end. */
 function leftTheClass(conn: Socket<Connection>, error?: Error): void {
   const how = error ? `left abruptly (${error.message})` : "left";
-  console.error(`${addressAndPort(conn)} ${how}; ${clients.size} connected.`);
+  console.error(`${conn.data.name} ${how}; ${clients.size} connected.`);
 }
 
 /** The status lines on standard error: where the server is, and how to reach it. */
 function announce(): void {
   const where = host.includes(":") ? `[${host}]:${server.port}` : `${host}:${server.port}`;
   const who = keepOpen ? `serving up to ${maxClients} clients at once; Ctrl-C stops` : "waiting for a client";
-  console.error(`Listening on ${where}, ${who}.`);
+  const lines = [`Listening on ${where}, ${who}.`];
   const portOption = server.port === 1337 ? "" : ` --port ${server.port}`;
   if (host === "127.0.0.1" || host === "::1" || host === "localhost") {
-    console.error(`Only this computer can connect (bun client.ts${host === "::1" ? " ::1" : ""}${portOption}); other computers cannot.`);
-    return;
+    const self = `bun client.ts${host === "::1" ? " ::1" : ""}${portOption}`;
+    lines.push(`Only this computer can connect (${self}); other computers cannot.`);
+  } else if (host === "0.0.0.0" || host === "::") {
+    lines.push(`On this computer: bun client.ts${portOption}`);
+    const others = ownAddresses(host === "::");
+    for (const ip of others) lines.push(`From another computer: bun client.ts ${ip}${portOption}`);
+    if (others.length === 0) lines.push("This computer has no address other computers can use: is it on a network?");
+    else lines.push(`(A firewall on this computer may have to allow TCP port ${server.port}.)`);
   }
-  if (host !== "0.0.0.0" && host !== "::") return;
-  console.error(`On this computer: bun client.ts${portOption}`);
-  const others = ownAddresses(host === "::");
-  if (others.length === 0) console.error("This computer has no address other computers can use: is it on a network?");
-  for (const ip of others) console.error(`From another computer: bun client.ts ${ip}${portOption}`);
-  if (others.length > 0) console.error(`(A firewall on this computer may have to allow TCP port ${server.port}.)`);
+  console.error(lines.join("\n")); // one write, so that nobody reads half of it
 }
 
 /** This computer's addresses that other computers can use (not loopback, not link-local). */

@@ -49,15 +49,27 @@ export class Running {
 
   /** Waits until standard error (or output) matches, failing on a deadline or on exit. */
   async waitFor(pattern: RegExp, where: "stderr" | "stdout" = "stderr", ms = 5000): Promise<RegExpMatchArray> {
+    let match: RegExpMatchArray | null = null;
+    await this.waitUntil(() => (match = this[where].match(pattern)) !== null, `${pattern} on ${where}`, ms);
+    return match!;
+  }
+
+  /** Waits until `pattern` has appeared `count` times on standard error (or output). */
+  async waitForCount(pattern: RegExp, count: number, where: "stderr" | "stdout" = "stderr", ms = 5000) {
+    const global = new RegExp(pattern.source, "g");
+    const seen = () => this[where].match(global)?.length ?? 0;
+    await this.waitUntil(() => seen() >= count, `${count} x ${pattern} on ${where}`, ms);
+  }
+
+  private async waitUntil(done: () => boolean, what: string, ms: number): Promise<void> {
     const deadline = Date.now() + ms;
     let ended = false;
     this.done.then(() => (ended = true));
     while (true) {
-      const match = this[where].match(pattern);
-      if (match) return match;
-      if (ended) throw new Error(`exited before ${pattern} appeared on ${where}:\n${this.stderr}`);
+      if (done()) return;
+      if (ended) throw new Error(`exited before ${what}:\n${this.stderr}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no ${pattern} on ${where} within ${ms} ms:\n${this.stderr}`);
+      if (left <= 0) throw new Error(`no ${what} within ${ms} ms:\n${this.stderr}`);
       await new Promise<void>((wake) => {
         this.waiters.push(wake);
         setTimeout(wake, left);
