@@ -28,12 +28,16 @@ let stoppedWith: number | undefined; // the exit code stop() chose on Ctrl-C or 
 
 process.stdout.on("error", () => {}); // output closed early (| head): keep going quietly
 
+// Step 1: import the socket module
 // import socket
-// (Nothing to import: Bun.connect is built into Bun.)
+// Nothing to import: Bun.connect is built into Bun.
 
+// Step 2: create a TCP socket
 // s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+// Step 3: connect to the server
 // s.connect(('127.0.0.1', 1337))
-// Bun never gives up waiting for an answer by itself, so we do, after --timeout.
+// Bun does both in one call. It never gives up waiting for an answer by itself, so we
+// do, after --timeout seconds.
 const noAnswer = setTimeout(() => giveUp({ code: "ETIMEDOUT" }), timeout * 1000);
 const s = await Bun.connect<Connection>({
   hostname: host,
@@ -63,22 +67,28 @@ clearTimeout(noAnswer);
 process.on("SIGINT", () => stop("Ctrl-C", 130));
 process.on("SIGTERM", () => stop("SIGTERM", 143));
 
+// Step 4: read a message
+// while True:
+//     msg = input('Type your msg here: ')
 while (true) {
-  // msg = input('Type your msg here: ')
   const msg = await input("Type your msg here: ");
   if (msg === undefined) break; // end of input (Ctrl-D, or the end of a pipe)
   if (msg.length === 0) continue; // nothing to send: an empty message would get no reply
-  // s.sendall(msg.encode())
-  // (input() below already gives the line as UTF-8 bytes, the form a socket sends.)
+  // Step 5: send it
+  //     s.sendall(msg.encode())
+  // (Our input() already gives the line as UTF-8 bytes, the form a socket sends.)
   await sendAll(s, msg);
-  // data = s.recv(1024) # Blocks!
+  // Step 6: receive the reply
+  //     data = s.recv(1024) # Blocks!
   const data = await recv(s);
-  // print(data.decode())
+  // Step 7: print the reply
+  //     print(data.decode())
   console.log(visible(data));
 }
 
 // The input has ended: tell the server we have nothing more to send (a half-close),
 // and let the close handler above print its last replies once it hangs up.
+if (process.stdin.isTTY) console.error(); // after Ctrl-D, end the prompt's line
 s.data.inputEnded = true;
 s.shutdown();
 

@@ -32,11 +32,15 @@ process.on("uncaughtException", (error) => giveUp(explain(error)));
 process.on("SIGINT", () => stop("Ctrl-C", 130));
 process.on("SIGTERM", () => stop("SIGTERM", 143));
 
+// Step 1: import the socket module
 // import socket
-// (Nothing to import: Bun.listen is built into Bun.)
+// Nothing to import: Bun.listen is built into Bun.
 
+// Step 2: create a TCP socket
 // s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+// Step 3: bind it to an address and a port
 // s.bind(('', 1337))
+// Step 4: listen for connections
 // s.listen()
 // Bun does all three in one call. Python's '' is "0.0.0.0" (our default host):
 // every IPv4 address of this computer, so other computers can connect too.
@@ -45,29 +49,26 @@ const server = Bun.listen<Connection>({
   port,
   allowHalfOpen: true, // keep replying after the client has sent its last message
   socket: {
+    // Step 5: accept a connection
     // conn, addr = s.accept() # Blocks!
+    // Bun calls open() for each client that connects; conn is the socket to talk to it.
     open(conn) {
       conn.data = { unsent: [], decoder: new TextDecoder(), replied: Promise.resolve(), name: addressAndPort(conn) };
       if (clients.size >= maxClients) return turnAway(conn);
       clients.add(conn);
       if (!keepOpen) server.stop(); // like the tutorial, serve one client: refuse others
+      // Step 6: print who connected
       // print('Connection from : ' + addr[0])
       console.log("Connection from : " + address(conn));
     },
 
+    // Step 7: receive data
     // while True:
     //     data = conn.recv(1024) # Blocks!
-    data(conn, data) {
-      if (!clients.has(conn)) return; // turned away: whatever it sends is not for us
-      // print(data.decode())
-      show(conn, conn.data.decoder.decode(data, { stream: true }));
-      // conn.sendall(b'Got it!')
-      // Like Python, read nothing more from this client until the reply has gone out.
-      conn.pause();
-      conn.data.replied = sendAll(conn, GOT_IT).then(() => conn.resume());
-    },
-    drain: flush, // the socket has room again: send what sendAll left waiting
+    // There is no loop to write: Bun calls data() below with each chunk of bytes as it
+    // arrives, and end() once the client has finished sending.
 
+    // Step 8: stop when the client has finished
     //     if not data:
     //         break
     end(conn) {
@@ -75,6 +76,21 @@ const server = Bun.listen<Connection>({
       // The client has sent its last message: finish replying, then hang up.
       conn.data.replied.then(() => conn.end());
     },
+
+    data(conn, data) {
+      if (!clients.has(conn)) return; // turned away: whatever it sends is not for us
+      // Step 9: print the message
+      //     print(data.decode())
+      show(conn, conn.data.decoder.decode(data, { stream: true }));
+      // Step 10: reply "Got it!"
+      //     conn.sendall(b'Got it!')
+      // Like Python, read nothing more from this client until the reply has gone out.
+      conn.pause();
+      conn.data.replied = sendAll(conn, GOT_IT).then(() => conn.resume());
+    },
+    drain: flush, // the socket has room again: send what sendAll left waiting
+
+    // The connection is gone: where the tutorial's program ends, after its loop.
     close(conn, error) {
       if (!clients.delete(conn)) return; // one we turned away
       if (keepOpen) return leftTheClass(conn, error);
