@@ -1,0 +1,160 @@
+#!/usr/bin/env bun
+// Makes the terminal transcripts in WALKTHROUGH.md from a real run of server.ts and
+// client.ts, so that they never drift from what the scripts print.
+//
+//   bun scripts/transcripts.ts          rewrite the transcripts in WALKTHROUGH.md
+//   bun scripts/transcripts.ts --check  exit 1 if they differ from a fresh run
+//
+// Each program runs on a pseudo-terminal, as in a student's terminal (typed text is
+// echoed). The "computers" are two network namespaces joined by a virtual cable,
+// made here and removed at the end, so the addresses and the port are the same on
+// every run: this needs root and the ip command (iproute2), on Linux.
+
+import type { Subprocess } from "bun";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dir, "..");
+const WALKTHROUGH = join(ROOT, "WALKTHROUGH.md");
+const SERVER_IP = "10.213.0.20";
+const CLIENT_IP = "10.213.0.31";
+const HOSTS = { server: "sob-transcript-server", client: "sob-transcript-client" };
+
+/** One program in a terminal: what the terminal shows, and a way to type. */
+class Terminal {
+  screen = "";
+  private waiters: (() => void)[] = [];
+  readonly proc: Subprocess;
+
+  constructor(host: string, args: string[]) {
+    this.proc = Bun.spawn(["ip", "netns", "exec", host, "bun", ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: "1" },
+      terminal: {
+        cols: 100,
+        rows: 40,
+        data: (_t, bytes) => {
+          this.screen += new TextDecoder().decode(bytes).replaceAll("\r\n", "\n");
+          for (const wake of this.waiters.splice(0)) wake();
+        },
+      },
+    });
+  }
+
+  /** Waits until the screen shows `text` `times` times. */
+  async waitFor(text: string, times = 1, ms = 5000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (this.screen.split(text).length - 1 < times) {
+      if (Date.now() > deadline) throw new Error(`no "${text}" on the screen:\n${this.screen}`);
+      await new Promise<void>((wake) => {
+        this.waiters.push(wake);
+        setTimeout(wake, 50);
+      });
+    }
+  }
+
+  type(text: string): void {
+    this.proc.terminal!.write(text);
+  }
+
+  async exit(): Promise<number> {
+    const code = await this.proc.exited;
+    await Bun.sleep(50); // let the terminal hand over the last of its output
+    return code;
+  }
+}
+
+function ip(...args: string[]): void {
+  const run = Bun.spawnSync(["ip", ...args], { stderr: "pipe" });
+  if (run.exitCode !== 0) throw new Error(`ip ${args.join(" ")}: ${run.stderr.toString().trim()}`);
+}
+
+function makeComputers(): void {
+  removeComputers();
+  ip("netns", "add", HOSTS.server);
+  ip("netns", "add", HOSTS.client);
+  ip("link", "add", "sobt-server", "type", "veth", "peer", "name", "sobt-client");
+  ip("link", "set", "sobt-server", "netns", HOSTS.server);
+  ip("link", "set", "sobt-client", "netns", HOSTS.client);
+  ip("-n", HOSTS.server, "addr", "add", `${SERVER_IP}/24`, "dev", "sobt-server");
+  ip("-n", HOSTS.client, "addr", "add", `${CLIENT_IP}/24`, "dev", "sobt-client");
+  for (const [host, dev] of [
+    [HOSTS.server, "sobt-server"],
+    [HOSTS.client, "sobt-client"],
+  ] as const) {
+    ip("-n", host, "link", "set", "lo", "up");
+    ip("-n", host, "link", "set", dev, "up");
+  }
+}
+
+function removeComputers(): void {
+  for (const host of Object.values(HOSTS)) Bun.spawnSync(["ip", "netns", "del", host], { stderr: "ignore" });
+}
+
+/** The tutorial's test: start the server, start the client, type two messages, Ctrl-D. */
+async function conversation(clientHost: string, clientArgs: string[]): Promise<{ server: string; client: string }> {
+  const server = new Terminal(HOSTS.server, ["server.ts"]);
+  const client = new Terminal(clientHost, ["client.ts", ...clientArgs]);
+  try {
+    await server.waitFor("Listening on");
+    await client.waitFor("Type your msg here: ");
+    await server.waitFor("Connection from : ");
+    for (const [n, message] of ["Hello, server!", "How are you?"].entries()) {
+      client.type(`${message}\r`);
+      await server.waitFor(`${message}\n`);
+      await client.waitFor("Type your msg here: ", n + 2);
+    }
+    client.type("\x04"); // Ctrl-D: end of input
+    const codes = [await client.exit(), await server.exit()];
+    if (codes.some((code) => code !== 0)) throw new Error(`exit codes ${codes}`);
+    return {
+      server: `$ bun server.ts\n${server.screen}$`,
+      client: `$ bun ${["client.ts", ...clientArgs].join(" ")}\n${client.screen}$`,
+    };
+  } finally {
+    server.proc.kill();
+    client.proc.kill();
+  }
+}
+
+/** The transcripts, by the name of their place in WALKTHROUGH.md. */
+export async function makeTranscripts(): Promise<Record<string, string>> {
+  makeComputers();
+  try {
+    const local = await conversation(HOSTS.server, []);
+    const remote = await conversation(HOSTS.client, [SERVER_IP]);
+    return {
+      "local-server": local.server,
+      "local-client": local.client,
+      "remote-server": remote.server,
+      "remote-client": remote.client,
+    };
+  } finally {
+    removeComputers();
+  }
+}
+
+/** WALKTHROUGH.md with each transcript put in its place. */
+export function withTranscripts(text: string, transcripts: Record<string, string>): string {
+  for (const [name, transcript] of Object.entries(transcripts)) {
+    const place = new RegExp(`(<!-- transcript: ${name} -->\\n)[^]*?(<!-- end of transcript -->)`);
+    if (!place.test(text)) throw new Error(`WALKTHROUGH.md has no place for the transcript ${name}`);
+    text = text.replace(place, (_all, start: string, end: string) => `${start}\`\`\`console\n${transcript}\n\`\`\`\n${end}`);
+  }
+  return text;
+}
+
+if (import.meta.main) {
+  const old = readFileSync(WALKTHROUGH, "utf8");
+  const fresh = withTranscripts(old, await makeTranscripts());
+  if (process.argv.includes("--check")) {
+    if (fresh !== old) {
+      console.error("The transcripts in WALKTHROUGH.md differ from a fresh run: bun scripts/transcripts.ts");
+      process.exit(1);
+    }
+    console.error("The transcripts in WALKTHROUGH.md match a fresh run.");
+  } else {
+    writeFileSync(WALKTHROUGH, fresh);
+    console.error("WALKTHROUGH.md: transcripts written.");
+  }
+}

@@ -1,0 +1,100 @@
+// WALKTHROUGH.md stays true: its TypeScript is the scripts' own, every statement of the
+// tutorial's Python is paired, its step headings are the scripts' step comments, and its
+// transcripts are what the scripts print today.
+
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CLIENT, ROOT, SERVER } from "./harness";
+
+const walkthrough = readFileSync(join(ROOT, "WALKTHROUGH.md"), "utf8");
+const scripts = { server: readFileSync(SERVER, "utf8"), client: readFileSync(CLIENT, "utf8") };
+
+/** The text of a "## ..." section of the walkthrough, up to the next one. */
+function section(title: string): string {
+  const start = walkthrough.indexOf(`\n## ${title}\n`);
+  expect(start).toBeGreaterThan(0);
+  const next = walkthrough.indexOf("\n## ", start + 1);
+  return walkthrough.slice(start, next < 0 ? undefined : next);
+}
+
+/** The fenced code blocks of a text, with their language, in order. */
+function blocks(text: string): { lang: string; lines: string[] }[] {
+  return [...text.matchAll(/^```(\w*)\n([^]*?)^```$/gm)].map((m) => ({
+    lang: m[1]!,
+    lines: m[2]!.split("\n").filter((line) => line.trim() !== ""),
+  }));
+}
+
+const sides = [
+  { title: "The server", script: "server" as const },
+  { title: "The client", script: "client" as const },
+];
+
+describe("WALKTHROUGH.md", () => {
+  test("the README links to it", () => {
+    expect(readFileSync(join(ROOT, "README.md"), "utf8")).toContain("(WALKTHROUGH.md)");
+  });
+
+  for (const { title, script } of sides) {
+    test(`every line of TypeScript it quotes for ${script} appears in ${script}.ts`, () => {
+      const ours = new Set(scripts[script].split("\n").map((line) => line.trim()));
+      const quoted = blocks(section(title)).filter((b) => b.lang === "ts");
+      expect(quoted.length).toBeGreaterThan(5);
+      for (const block of quoted) for (const line of block.lines) expect([line.trim(), ours.has(line.trim())]).toEqual([line.trim(), true]);
+    });
+
+    test(`every "Step N:" heading of ${title.toLowerCase()} is a comment in ${script}.ts, and the other way round`, () => {
+      const headings = [...section(title).matchAll(/^### (Step \d+: .+)$/gm)].map((m) => m[1]!);
+      const comments = [...scripts[script].matchAll(/^\s*\/\/ (Step \d+: .+)$/gm)].map((m) => m[1]!);
+      expect(headings.length).toBeGreaterThan(5);
+      expect(comments).toEqual(headings);
+    });
+
+    test(`in ${title.toLowerCase()}, each piece of the tutorial's Python is followed by the TypeScript that does its job`, () => {
+      const all = blocks(section(title));
+      all.forEach((block, i) => {
+        if (block.lang === "python") expect(all[i + 1]?.lang).toBe("ts");
+      });
+    });
+  }
+
+  const tutorialFile = join(ROOT, "..", "shared", "tutorial", "sockets-tutorial.txt");
+  const hasTutorial = existsSync(tutorialFile);
+  if (!hasTutorial) console.error(`skipped: the tutorial is not at ${tutorialFile}`);
+
+  test.skipIf(!hasTutorial)("every statement of the tutorial's Python server and client is paired, in order", () => {
+    // The tutorial's two programs: each runs from an "import socket" line to the first
+    // line that explains one of them ("import socket : This imports ...").
+    const lines = readFileSync(tutorialFile, "utf8").replaceAll("\r", "").split("\n");
+    const programs: string[][] = [];
+    lines.forEach((line, i) => {
+      if (line !== "import socket") return;
+      const end = lines.findIndex((l, j) => j > i && /^\S.* : [A-Z]/.test(l));
+      programs.push(lines.slice(i, end).map((l) => l.trim()).filter((l) => l !== ""));
+    });
+    expect(programs.length).toBe(2);
+    sides.forEach(({ title }, n) => {
+      const paired = blocks(section(title))
+        .filter((b) => b.lang === "python")
+        .flatMap((b) => b.lines.map((l) => l.trim()));
+      expect(paired).toEqual(programs[n]!);
+    });
+  });
+
+  const canRun = process.getuid?.() === 0 && Bun.which("ip") !== null && process.platform === "linux";
+  if (!canRun) console.error("skipped: checking the transcripts needs root and ip (network namespaces) on Linux");
+  test.skipIf(!canRun)(
+    "its transcripts match what the scripts print today",
+    async () => {
+      const check = Bun.spawn(["bun", join(ROOT, "scripts", "transcripts.ts"), "--check"], {
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const [code, stderr] = await Promise.all([check.exited, new Response(check.stderr).text()]);
+      expect(stderr).toContain("match a fresh run");
+      expect(code).toBe(0);
+    },
+    30_000,
+  );
+});
