@@ -84,9 +84,9 @@ const server = Bun.listen<Connection>({
       show(conn, conn.data.decoder.decode(data, { stream: true }));
       // Step 10: reply "Got it!"
       //     conn.sendall(b'Got it!')
+      conn.data.replied = sendAll(conn, GOT_IT);
       // Like Python, read nothing more from this client until the reply has gone out.
-      conn.pause();
-      conn.data.replied = sendAll(conn, GOT_IT).then(() => conn.resume());
+      if (conn.data.unsent.length > 0) pauseUntilSent(conn);
     },
     drain: flush, // the socket has room again: send what sendAll left waiting
 
@@ -132,6 +132,12 @@ function show(conn: Socket<Connection>, text: string): void {
   if (!keepOpen) return console.log(visible(text));
   const lines = text.endsWith("\n") ? text.slice(0, -1) : text;
   for (const line of lines.split("\n")) console.log(`${conn.data.name}: ${visible(line)}`);
+}
+
+/** Stops reading from a client until its replies are sent: Python's blocking sendall. */
+function pauseUntilSent(conn: Socket<Connection>): void {
+  conn.pause();
+  conn.data.replied.then(() => conn.resume());
 }
 
 /** Over --max-clients: say why, then hang up. */

@@ -1,6 +1,6 @@
 // Two computers and a whole class: addresses, IPv6, --keep-open and --max-clients.
 
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { networkInterfaces } from "node:os";
 import {
   CLIENT,
@@ -15,7 +15,10 @@ import {
   startClient,
   startPeer,
   startServer,
+  cleanUp,
 } from "./harness";
+
+afterEach(cleanUp);
 
 const T = 15_000;
 const answered = (n: number) => `${PROMPT}Got it!\n`.repeat(n);

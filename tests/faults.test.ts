@@ -2,7 +2,7 @@
 // side never takes over the terminal. Raw sockets and small Python peers play the
 // misbehaving side; the scripts under test are always the real ones.
 
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,7 +20,10 @@ import {
   startClient,
   startPeer,
   startServer,
+  cleanUp,
 } from "./harness";
+
+afterEach(cleanUp);
 
 const T = 15_000;
 

@@ -1,8 +1,8 @@
 // Test harness: runs the real server.ts and client.ts as processes and talks to them
-// over real sockets. Every process started here is killed and awaited after each test
-// (see `cleanUp`), even when the test fails.
+// over real sockets. Every process started here is killed and awaited after each test,
+// even when the test fails: each test file calls afterEach(cleanUp) itself (a hook
+// registered here would only reach the first file that imports this module).
 
-import { afterEach } from "bun:test";
 import type { Subprocess } from "bun";
 import { join } from "node:path";
 
@@ -20,7 +20,6 @@ export async function cleanUp(): Promise<void> {
   for (const proc of all) proc.kill("SIGKILL");
   await Promise.all(all.map((proc) => proc.exited));
 }
-afterEach(cleanUp);
 
 /** A running process whose standard output and error are collected as they come. */
 export class Running {

@@ -1,9 +1,11 @@
 // The tutorial's promises, kept by the real server.ts and client.ts over loopback.
 
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { CLIENT, PROMPT, ROOT, SERVER, hasStackTrace, rawConnect, runClient, startServer } from "./harness";
+import { CLIENT, PROMPT, ROOT, SERVER, hasStackTrace, rawConnect, runClient, startServer, cleanUp } from "./harness";
+
+afterEach(cleanUp);
 
 const T = 15_000; // every test's timeout, in milliseconds
 const answered = (n: number) => `${PROMPT}Got it!\n`.repeat(n);
