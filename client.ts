@@ -20,7 +20,6 @@
 // Bun's TCP sockets: https://bun.sh/docs/api/tcp
 
 import type { Socket } from "bun";
-import { parseArgs } from "node:util";
 
 const { host, port, timeout } = readOptions();
 const lines = readLines();
@@ -186,28 +185,20 @@ function stop(why: string, code: number): never {
 function readOptions(): { host: string; port: number; timeout: number } {
   const usage = "usage: bun client.ts [HOST | HOST:PORT | [IPv6]:PORT] [--host HOST] [--port PORT] [--timeout SECONDS] [--help]";
   try {
-    const { values, positionals } = parseArgs({
-      allowPositionals: true,
-      options: {
-        host: { type: "string" },
-        port: { type: "string" },
-        timeout: { type: "string", default: "10" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-    if (values.help) {
+    const { options, positionals } = readArgs(["help"], ["host", "port", "timeout"]);
+    if (options.has("help")) {
       console.log(help(usage));
       process.exit(0);
     }
     if (positionals.length > 1) throw new Error(`one server address, please, not ${positionals.length}`);
     const server = splitAddress(positionals[0]);
-    if (server.host !== undefined && values.host !== undefined) throw new Error("give the address once: as HOST or --host");
-    if (server.port !== undefined && values.port !== undefined) throw new Error("give the port once: as HOST:PORT or --port");
-    const timeout = Number(values.timeout);
-    if (!(timeout > 0)) throw new Error(`--timeout takes a number of seconds above 0, not "${values.timeout}"`);
+    if (server.host !== undefined && options.has("host")) throw new Error("give the address once: as HOST or --host");
+    if (server.port !== undefined && options.has("port")) throw new Error("give the port once: as HOST:PORT or --port");
+    const timeout = Number(options.get("timeout") ?? "10");
+    if (!(timeout > 0)) throw new Error(`--timeout takes a number of seconds above 0, not "${options.get("timeout")}"`);
     return {
-      host: server.host ?? values.host ?? "127.0.0.1",
-      port: parsePort(server.port ?? values.port ?? "1337"),
+      host: server.host ?? options.get("host") ?? "127.0.0.1",
+      port: parsePort(server.port ?? options.get("port") ?? "1337"),
       timeout,
     };
   } catch (error) {
@@ -257,6 +248,35 @@ function parsePort(text: string): number {
   const port = Number(text);
   if (!/^\d+$/.test(text) || port > 65535) throw new Error(`--port takes a number from 0 to 65535, not "${text}"`);
   return port;
+}
+
+/**
+ * The command line, read as Python's argparse would: "--name VALUE" and "--name=VALUE"
+ * for the names in `named`, the names in `flags` alone ("-h" is "--help"), and the rest
+ * as positionals. A mistake throws, for the usage message.
+ */
+function readArgs(flags: string[], named: string[]): { options: Map<string, string>; positionals: string[] } {
+  const options = new Map<string, string>();
+  const positionals: string[] = [];
+  const args = process.argv.slice(2);
+  while (args.length > 0) {
+    const arg = args.shift()!;
+    if (!arg.startsWith("-")) {
+      positionals.push(arg);
+      continue;
+    }
+    const [name = "", value] = arg === "-h" ? ["help"] : arg.replace(/^--/, "").split(/=(.*)/s);
+    if (flags.includes(name) && value === undefined) {
+      options.set(name, "");
+    } else if (named.includes(name)) {
+      const given = value ?? args.shift();
+      if (given === undefined || given.startsWith("--")) throw new Error(`--${name} needs a value`);
+      options.set(name, given);
+    } else {
+      throw new Error(`unknown option ${arg}`);
+    }
+  }
+  return { options, positionals };
 }
 
 /**

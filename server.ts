@@ -19,7 +19,6 @@
 
 import type { Socket } from "bun";
 import { networkInterfaces } from "node:os";
-import { parseArgs } from "node:util";
 
 const { host, port, keepOpen, maxClients } = readOptions();
 const GOT_IT = new TextEncoder().encode("Got it!");
@@ -217,25 +216,18 @@ function stop(why: string, code: number): never {
 function readOptions(): { host: string; port: number; keepOpen: boolean; maxClients: number } {
   const usage = "usage: bun server.ts [--host HOST] [--port PORT] [--keep-open [--max-clients N]] [--help]";
   try {
-    const { values } = parseArgs({
-      options: {
-        host: { type: "string", default: "0.0.0.0" },
-        port: { type: "string", default: "1337" },
-        "keep-open": { type: "boolean", default: false },
-        "max-clients": { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-    if (values.help) {
+    const { options, positionals } = readArgs(["keep-open", "help"], ["host", "port", "max-clients"]);
+    if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"`);
+    if (options.has("help")) {
       console.log(help(usage));
       process.exit(0);
     }
-    const keepOpen = values["keep-open"];
-    if (values["max-clients"] !== undefined && !keepOpen) throw new Error("--max-clients goes with --keep-open");
-    const maxClients = keepOpen ? Number(values["max-clients"] ?? "100") : 1;
+    const keepOpen = options.has("keep-open");
+    if (options.has("max-clients") && !keepOpen) throw new Error("--max-clients goes with --keep-open");
+    const maxClients = keepOpen ? Number(options.get("max-clients") ?? "100") : 1;
     if (!Number.isInteger(maxClients) || maxClients < 1)
-      throw new Error(`--max-clients takes a whole number above 0, not "${values["max-clients"]}"`);
-    return { host: values.host, port: parsePort(values.port), keepOpen, maxClients };
+      throw new Error(`--max-clients takes a whole number above 0, not "${options.get("max-clients")}"`);
+    return { host: options.get("host") ?? "0.0.0.0", port: parsePort(options.get("port") ?? "1337"), keepOpen, maxClients };
   } catch (error) {
     console.error(`${(error as Error).message.split("\n")[0]}\n${usage}`);
     process.exit(2);
@@ -274,6 +266,35 @@ function parsePort(text: string): number {
   const port = Number(text);
   if (!/^\d+$/.test(text) || port > 65535) throw new Error(`--port takes a number from 0 to 65535, not "${text}"`);
   return port;
+}
+
+/**
+ * The command line, read as Python's argparse would: "--name VALUE" and "--name=VALUE"
+ * for the names in `named`, the names in `flags` alone ("-h" is "--help"), and the rest
+ * as positionals. A mistake throws, for the usage message.
+ */
+function readArgs(flags: string[], named: string[]): { options: Map<string, string>; positionals: string[] } {
+  const options = new Map<string, string>();
+  const positionals: string[] = [];
+  const args = process.argv.slice(2);
+  while (args.length > 0) {
+    const arg = args.shift()!;
+    if (!arg.startsWith("-")) {
+      positionals.push(arg);
+      continue;
+    }
+    const [name = "", value] = arg === "-h" ? ["help"] : arg.replace(/^--/, "").split(/=(.*)/s);
+    if (flags.includes(name) && value === undefined) {
+      options.set(name, "");
+    } else if (named.includes(name)) {
+      const given = value ?? args.shift();
+      if (given === undefined || given.startsWith("--")) throw new Error(`--${name} needs a value`);
+      options.set(name, given);
+    } else {
+      throw new Error(`unknown option ${arg}`);
+    }
+  }
+  return { options, positionals };
 }
 
 /**

@@ -19,7 +19,11 @@ import { parseArgs } from "node:util";
 const ROOT = join(import.meta.dir, "..");
 const at = (file: string) => join(ROOT, file);
 const { values: options } = parseArgs({
-  options: { runs: { type: "string", default: "3" }, "write-readme": { type: "boolean", default: false } },
+  options: {
+    runs: { type: "string", default: "3" },
+    only: { type: "string" }, // one measure, by name: round trips, latency, 50 MB line, ...
+    "write-readme": { type: "boolean", default: false },
+  },
 });
 const RUNS = Math.max(3, Number(options.runs));
 const MESSAGES = 20_000;
@@ -46,8 +50,11 @@ async function startServer(args: string[], stdout: string | "ignore" = "ignore")
   while (true) {
     const match = text.match(/Listening on \S*?:(\d+)/);
     if (match) {
-      reader.releaseLock();
-      return { proc, port: Number(match[1]), listeningMs: performance.now() - started };
+      const listeningMs = performance.now() - started;
+      void (async () => {
+        while (!(await reader.read()).done); // keep reading, so that a full pipe never blocks the server
+      })();
+      return { proc, port: Number(match[1]), listeningMs };
     }
     const { value, done } = await reader.read();
     if (done) throw new Error(`${args.join(" ")} ended before listening: ${text}`);
@@ -211,6 +218,7 @@ async function flood(serverArgs: string[]) {
 
 type Sample = Record<string, number>;
 async function measure(name: string, ours: () => Promise<Sample>, ceiling: () => Promise<Sample>) {
+  if (options.only !== undefined && options.only !== name) return { ours: {} as Sample, ceiling: {} as Sample };
   const o: Sample[] = [];
   const c: Sample[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -218,7 +226,7 @@ async function measure(name: string, ours: () => Promise<Sample>, ceiling: () =>
     c.push(await ceiling());
     process.stderr.write(".");
   }
-  const med = (samples: Sample[]) =>
+  const med = (samples: Sample[]): Sample =>
     Object.fromEntries(Object.keys(samples[0]!).map((k) => [k, median(samples.map((s) => s[k]!))]));
   process.stderr.write(` ${name}\n`);
   return { ours: med(o), ceiling: med(c) };
@@ -247,6 +255,10 @@ try {
     () => flood([at("bench/ceiling-server.ts")]),
   );
 
+  if (options.only !== undefined) {
+    console.log(JSON.stringify({ rt, lat, big, up, cls, fl }));
+    process.exit(0);
+  }
   const rateRatio = rt.ours.rate! / rt.ceiling.rate!;
   const bigRatio = big.ours.seconds! / big.ceiling.seconds!;
   const upRatio = up.ours.ms! / up.ceiling.ms!;
