@@ -35,7 +35,25 @@ const work = mkdtempSync(join(tmpdir(), "sockets-bench-"));
 // ---------------------------------------------------------------------------------
 // Running the programs.
 
-type Server = { proc: Subprocess<"ignore", "pipe" | "ignore", "pipe">; port: number; listeningMs: number };
+type Server = { proc: Subprocess<"ignore", "pipe" | "ignore", "pipe">; port: number; listeningMs: number; peak: () => number };
+
+/**
+ * A process's own peak memory in bytes (VmHWM), sampled every 10 ms until it ends.
+ * (resourceUsage().maxRSS will not do: Linux counts the parent's peak in a child's.)
+ */
+function watchMemory(proc: Subprocess): () => number {
+  let peak = 0;
+  const sample = () => {
+    try {
+      const status = readFileSync(`/proc/${proc.pid}/status`, "utf8");
+      peak = Math.max(peak, Number(status.match(/VmHWM:\s+(\d+) kB/)?.[1] ?? 0) * 1024);
+    } catch {} // it has ended
+  };
+  const timer = setInterval(sample, 10);
+  proc.exited.then(() => clearInterval(timer));
+  sample();
+  return () => peak;
+}
 
 /** Starts a server and waits for its "Listening on" line on standard error. */
 async function startServer(args: string[], stdout: string | "ignore" = "ignore"): Promise<Server> {
@@ -54,7 +72,7 @@ async function startServer(args: string[], stdout: string | "ignore" = "ignore")
       void (async () => {
         while (!(await reader.read()).done); // keep reading, so that a full pipe never blocks the server
       })();
-      return { proc, port: Number(match[1]), listeningMs };
+      return { proc, port: Number(match[1]), listeningMs, peak: watchMemory(proc) };
     }
     const { value, done } = await reader.read();
     if (done) throw new Error(`${args.join(" ")} ended before listening: ${text}`);
@@ -71,10 +89,12 @@ async function run(args: string[], stdin?: Blob): Promise<{ stdout: string; seco
   return { stdout, seconds: (performance.now() - started) / 1000 };
 }
 
+/** Stops a server with Ctrl-C; returns its peak memory in bytes. */
 async function stop(server: Server): Promise<number> {
+  const peak = server.peak(); // read before it goes
   server.proc.kill("SIGINT");
   await server.proc.exited;
-  return server.proc.resourceUsage()?.maxRSS ?? Number.NaN;
+  return peak;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

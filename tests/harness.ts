@@ -76,6 +76,23 @@ export class Running {
     }
   }
 
+  /**
+   * The process's own peak memory (VmHWM), sampled every 10 ms until it ends; Linux only.
+   * (resourceUsage().maxRSS will not do: Linux counts the parent's peak in a child's.)
+   */
+  watchMemory(): () => number {
+    let peak = 0;
+    const sample = async () => {
+      const status = await Bun.file(`/proc/${this.proc.pid}/status`).text().catch(() => "");
+      const kb = Number(status.match(/VmHWM:\s+(\d+) kB/)?.[1] ?? 0);
+      peak = Math.max(peak, kb * 1024);
+    };
+    const timer = setInterval(sample, 10);
+    this.proc.exited.then(() => clearInterval(timer));
+    void sample();
+    return () => peak;
+  }
+
   /** Waits for the process to end and for all of its output. */
   async exit(): Promise<number> {
     const code = await this.proc.exited;
