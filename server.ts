@@ -327,9 +327,19 @@ function flush(socket: Socket<{ unsent: Unsent[] }>): void {
   while (queue[0]) {
     const head = queue[0];
     const written = socket.write(head.bytes);
-    if (written < 0) return; // the socket is closing: nothing more can go out
+    if (written < 0) {
+      // The socket is closing: nothing more can go out. Let whoever waits for these
+      // bytes go on (the server resumes reading, and so hears of the close).
+      for (const { sent } of queue.splice(0)) sent();
+      return;
+    }
     head.bytes = head.bytes.subarray(written);
-    if (head.bytes.length > 0) return; // full: drain will call flush again
+    if (head.bytes.length > 0) {
+      // Full: Bun calls drain when there is room again. Bun 1.4.5 sometimes calls it
+      // only once while the other side is slow to read, so look again in a moment too.
+      setTimeout(() => flush(socket), 50);
+      return;
+    }
     queue.shift();
     head.sent();
   }

@@ -4,6 +4,7 @@
 // registered here would only reach the first file that imports this module).
 
 import type { Subprocess } from "bun";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const ROOT = join(import.meta.dir, "..");
@@ -82,14 +83,15 @@ export class Running {
    */
   watchMemory(): () => number {
     let peak = 0;
-    const sample = async () => {
-      const status = await Bun.file(`/proc/${this.proc.pid}/status`).text().catch(() => "");
-      const kb = Number(status.match(/VmHWM:\s+(\d+) kB/)?.[1] ?? 0);
-      peak = Math.max(peak, kb * 1024);
+    const sample = () => {
+      try {
+        const status = readFileSync(`/proc/${this.proc.pid}/status`, "utf8");
+        peak = Math.max(peak, Number(status.match(/VmHWM:\s+(\d+) kB/)?.[1] ?? 0) * 1024);
+      } catch {} // it has ended
     };
     const timer = setInterval(sample, 10);
     this.proc.exited.then(() => clearInterval(timer));
-    void sample();
+    sample();
     return () => peak;
   }
 
