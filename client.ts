@@ -316,12 +316,7 @@ function flush(socket: Socket<{ unsent: Unsent[] }>): void {
       return;
     }
     head.bytes = head.bytes.subarray(written);
-    if (head.bytes.length > 0) {
-      // Full: Bun calls drain when there is room again. Bun 1.4.5 sometimes calls it
-      // only once while the other side is slow to read, so look again in a moment too.
-      setTimeout(() => flush(socket), 50);
-      return;
-    }
+    if (head.bytes.length > 0) return; // full: drain will call flush again
     queue.shift();
     head.sent();
   }
