@@ -12,8 +12,8 @@
 // the server prints it and answers "Got it!". Ctrl-D (Ctrl-Z then Enter on Windows)
 // ends the input; the client then says goodbye to the server and exits.
 //
-// This is the tutorial's "Client" section, step by step: each step below starts with
-// the Python it stands for. Python's calls wait ("Blocks!"); here we `await` instead,
+// This is the tutorial's "Client" section, step by step: each step below is named
+// ("Step 3: ...", as in WALKTHROUGH.md) and quotes the Python it stands for. Python's calls wait ("Blocks!"); here we `await` instead,
 // and Bun calls our handlers when bytes arrive (data), when a full socket has room
 // again (drain), and when the connection is gone (close).
 //
@@ -116,10 +116,11 @@ async function input(prompt: string): Promise<Uint8Array | undefined> {
  * string and back.
  */
 async function* readLines(): AsyncGenerator<Uint8Array> {
+  const NEWLINE = 10; // the byte of "\n"
   let parts: Uint8Array[] = []; // the line so far
   for await (const chunk of Bun.stdin.stream()) {
     let start = 0;
-    for (let end = chunk.indexOf(10); end >= 0; end = chunk.indexOf(10, start)) {
+    for (let end = chunk.indexOf(NEWLINE); end >= 0; end = chunk.indexOf(NEWLINE, start)) {
       parts.push(chunk.subarray(start, end));
       yield withoutCR(Buffer.concat(parts));
       parts = [];
@@ -133,7 +134,8 @@ async function* readLines(): AsyncGenerator<Uint8Array> {
 
 /** A line typed on Windows ends in "\r\n": drop the "\r". */
 function withoutCR(line: Uint8Array): Uint8Array {
-  return line.at(-1) === 13 ? line.subarray(0, -1) : line;
+  const CARRIAGE_RETURN = 13; // the byte of "\r"
+  return line.at(-1) === CARRIAGE_RETURN ? line.subarray(0, -1) : line;
 }
 
 /** Python's recv(): waits until the server has sent something, and takes all of it. */
@@ -147,18 +149,15 @@ async function recv(s: Socket<Connection>): Promise<string> {
 /** Turns an error into one line that says what happened and what to do. */
 function explain(error: unknown): string {
   const { code, message, said } = error as { code?: string; message?: string; said?: string };
-  const where = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  const where = hostAndPort(host, port);
   switch (code) {
-    case "ECONNREFUSED":
-      return `Connection refused by ${where}: nobody is listening there. Start the server first (bun server.ts), and check the address and port.`;
+    case "ECONNREFUSED": // Bun 1.4.5 also reports "no route to that network" this way
+      return `Connection refused by ${where}: nobody is listening there. Start the server first (bun server.ts), and check the address, the port, and that both computers are on the same network.`;
     case "ENOTFOUND":
     case "EAI_NONAME":
       return `Could not find a computer named "${host}": check the name, or use its IP address (the server prints it).`;
     case "ETIMEDOUT":
       return `No answer from ${where} within ${timeout} s: check the address, that the server is running, and that no firewall or router blocks port ${port}.`;
-    case "EHOSTUNREACH":
-    case "ENETUNREACH":
-      return `Cannot reach ${host} from this computer: check the address, that both computers are on the same network, and that no firewall blocks the way.`;
     case "ECONNRESET":
       return "The server reset the connection: it stopped abruptly.";
     case "EOF":
@@ -202,7 +201,7 @@ function readOptions(): { host: string; port: number; timeout: number } {
       timeout,
     };
   } catch (error) {
-    console.error(`${(error as Error).message.split("\n")[0]}\n${usage}`);
+    console.error(`${(error as Error).message}\n${usage}`);
     process.exit(2);
   }
 }
@@ -248,6 +247,11 @@ function parsePort(text: string): number {
   const port = Number(text);
   if (!/^\d+$/.test(text) || port > 65535) throw new Error(`--port takes a number from 0 to 65535, not "${text}"`);
   return port;
+}
+
+/** A host and port as people type them: 10.0.0.5:1337, or [::1]:1337 for IPv6. */
+function hostAndPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /**

@@ -9,8 +9,8 @@
 // Then start the client in a second terminal: bun client.ts (bun server.ts --help
 // lists every option.)
 //
-// This is the tutorial's "Server" section, step by step: each step below starts with
-// the Python it stands for. Python's socket calls wait ("Blocks!") until something
+// This is the tutorial's "Server" section, step by step: each step below is named
+// ("Step 3: ...", as in WALKTHROUGH.md) and quotes the Python it stands for. Python's socket calls wait ("Blocks!") until something
 // happens. Bun's never wait: instead Bun calls our handlers when something happens:
 // open (a client connected), data (bytes arrived), drain (a full socket has room
 // again), end (the client has sent its last byte), close (the connection is gone).
@@ -52,7 +52,8 @@ const server = Bun.listen<Connection>({
     // conn, addr = s.accept() # Blocks!
     // Bun calls open() for each client that connects; conn is the socket to talk to it.
     open(conn) {
-      conn.data = { unsent: [], decoder: new TextDecoder(), replied: Promise.resolve(), name: addressAndPort(conn) };
+      const name = hostAndPort(address(conn), conn.remotePort);
+      conn.data = { unsent: [], decoder: new TextDecoder(), replied: Promise.resolve(), name };
       if (clients.size >= maxClients) return turnAway(conn);
       clients.add(conn);
       if (!keepOpen) server.stop(); // like the tutorial, serve one client: refuse others
@@ -116,12 +117,6 @@ function address(conn: Socket<Connection>): string {
   return conn.remoteAddress.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, "");
 }
 
-/** Address and port together, such as 192.168.1.21:52144 or [fe80::1]:52144. */
-function addressAndPort(conn: Socket<Connection>): string {
-  const ip = address(conn);
-  return `${ip.includes(":") ? `[${ip}]` : ip}:${conn.remotePort}`;
-}
-
 /**
  * Prints text received from a client, as the tutorial's print() does. With --keep-open
  * each line starts with who sent it, so the teacher sees who said what.
@@ -142,8 +137,8 @@ function pauseUntilSent(conn: Socket<Connection>): void {
 /** Over --max-clients: say why, then hang up. */
 function turnAway(conn: Socket<Connection>): void {
   const many = maxClients === 1 ? "one client at a time" : `${maxClients} clients at a time`;
-  sendAll(conn, new TextEncoder().encode(`The server is full (it serves ${many}): try again later.`));
-  conn.shutdown();
+  const notice = new TextEncoder().encode(`The server is full (it serves ${many}): try again later.`);
+  sendAll(conn, notice).then(() => conn.shutdown());
   console.error(`Turned away ${conn.data.name}: the server is full (${many}).`);
 }
 
@@ -155,7 +150,7 @@ function leftTheClass(conn: Socket<Connection>, error?: Error): void {
 
 /** The status lines on standard error: where the server is, and how to reach it. */
 function announce(): void {
-  const where = host.includes(":") ? `[${host}]:${server.port}` : `${host}:${server.port}`;
+  const where = hostAndPort(host, server.port);
   const who = keepOpen ? `serving up to ${maxClients} clients at once; Ctrl-C stops` : "waiting for a client";
   const lines = [`Listening on ${where}, ${who}.`];
   const portOption = server.port === 1337 ? "" : ` --port ${server.port}`;
@@ -192,7 +187,9 @@ function explain(error: unknown): string {
     return `Port ${port} is already in use: stop the other server (Ctrl-C in its terminal) or choose another port with --port.`;
   if (code === "EACCES")
     return `This computer does not let this program use port ${port} (ports up to 1023 need special privileges): use a port above 1023, such as --port 1337.`;
-  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EAI_NONAME")
+  // Any other failure to listen: an address not on this computer (EADDRNOTAVAIL), or a
+  // name that does not resolve (Bun gives that one no code, only its message).
+  if (code === "EADDRNOTAVAIL" || message?.startsWith("Failed to listen"))
     return `This computer has no address ${host}: use one of its own addresses with --host, or leave --host out.`;
   return `The server stopped: ${message ?? String(error)}`;
 }
@@ -229,7 +226,7 @@ function readOptions(): { host: string; port: number; keepOpen: boolean; maxClie
       throw new Error(`--max-clients takes a whole number above 0, not "${options.get("max-clients")}"`);
     return { host: options.get("host") ?? "0.0.0.0", port: parsePort(options.get("port") ?? "1337"), keepOpen, maxClients };
   } catch (error) {
-    console.error(`${(error as Error).message.split("\n")[0]}\n${usage}`);
+    console.error(`${(error as Error).message}\n${usage}`);
     process.exit(2);
   }
 }
@@ -266,6 +263,11 @@ function parsePort(text: string): number {
   const port = Number(text);
   if (!/^\d+$/.test(text) || port > 65535) throw new Error(`--port takes a number from 0 to 65535, not "${text}"`);
   return port;
+}
+
+/** A host and port as people type them: 10.0.0.5:1337, or [::1]:1337 for IPv6. */
+function hostAndPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /**

@@ -28,6 +28,13 @@ afterEach(cleanUp);
 
 const T = 15_000;
 
+/** Reports a peak memory figure and checks it against its limit. */
+function expectPeakBelow(what: string, peak: number, limitMB: number): void {
+  expect(peak).toBeGreaterThan(0); // it was measured at all
+  console.error(`${what}: peak ${(peak / 2 ** 20).toFixed(0)} MB (limit ${limitMB} MB)`);
+  expect(peak).toBeLessThan(limitMB * 2 ** 20);
+}
+
 /** Exactly one line on standard error, and no stack trace. */
 function oneLine(stderr: string): string {
   expect(hasStackTrace(stderr)).toBe(false);
@@ -345,6 +352,30 @@ describe("faults of the connection", () => {
     },
     T,
   );
+
+  test(
+    "the client's standard output closed early (bun client.ts | head -c 30): no EPIPE crash",
+    async () => {
+      const server = await startServer();
+      const shell = Bun.spawn(
+        ["bash", "-c", `seq 1 2000 | bun "${CLIENT}" --port ${server.port} | head -c 30; echo "client exit: \${PIPESTATUS[1]}" >&2`],
+        { stdout: "pipe", stderr: "pipe" },
+      );
+      try {
+        const [stdout, stderr] = await Promise.all([new Response(shell.stdout).text(), new Response(shell.stderr).text()]);
+        await shell.exited;
+        expect(stdout).toBe(`${PROMPT}Got it!\n${PROMPT}`.slice(0, 30));
+        expect(stderr).toContain("client exit: 0");
+        expect(hasStackTrace(stderr)).toBe(false);
+        expect(await server.exit()).toBe(0); // every message still went to the server
+        expect(server.stdout.split("\n").length).toBe(2002);
+      } finally {
+        shell.kill();
+        await shell.exited;
+      }
+    },
+    T,
+  );
 });
 
 describe("bad bytes", () => {
@@ -425,10 +456,7 @@ describe("bad bytes", () => {
       expect(code).toBe(0);
       expect(JSON.parse(report).stillServing).toBe(true);
       expect(await server.exit()).toBe(0);
-      const peak = serverPeak();
-      expect(peak).toBeGreaterThan(0);
-      console.error(`300 MB flood: server peak ${(peak / 2 ** 20).toFixed(0)} MB`);
-      expect(peak).toBeLessThan(150 * 2 ** 20);
+      expectPeakBelow("300 MB flood, server", serverPeak(), 150);
     },
     60_000,
   );
@@ -443,10 +471,7 @@ describe("bad bytes", () => {
       const clientPeak = client.watchMemory();
       expect(await client.exit()).toBe(0);
       expect(await server.exit()).toBe(0);
-      const peak = clientPeak();
-      expect(peak).toBeGreaterThan(0);
-      console.error(`50 MB line: client peak ${(peak / 2 ** 20).toFixed(0)} MB`);
-      expect(peak).toBeLessThan(200 * 2 ** 20);
+      expectPeakBelow("50 MB line, client", clientPeak(), 200);
     },
     60_000,
   );
