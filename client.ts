@@ -1,30 +1,16 @@
 #!/usr/bin/env bun
-// client.ts: the sockets tutorial's client, on Bun.
-//
-//   bun client.ts                   connect to the server on this computer, port 1337
-//   bun client.ts --port 5000       connect to another port
-//   bun client.ts 192.168.1.20      connect to the server on another computer
-//   bun client.ts [::1]:5000        an address and a port together (IPv6 in brackets)
-//
-// (bun client.ts --help lists every option.)
-//
-// Start the server first (bun server.ts), then this. Type a message and press Enter:
-// the server prints it and answers "Got it!". Ctrl-D (Ctrl-Z then Enter on Windows)
-// ends the input; the client then says goodbye to the server and exits.
-//
-// This is the tutorial's "Client" section, step by step: each step below is named
-// ("Step 3: ...", as in WALKTHROUGH.md) and quotes the Python it stands for. Python's calls wait ("Blocks!"); here we `await` instead,
-// and Bun calls our handlers when bytes arrive (data), when a full socket has room
-// again (drain), and when the connection is gone (close).
-//
-// Bun's TCP sockets: https://bun.sh/docs/api/tcp
+// client.ts: the sockets tutorial's client, on Bun. Start the server, then `bun client.ts` (or
+// `bun client.ts 192.168.1.20`, as the server says). Ctrl-D ends (on Windows: Ctrl-Z, Enter). Each
+// step quotes the tutorial's Python (see WALKTHROUGH.md). Bun's TCP: https://bun.sh/docs/api/tcp
 
+import { constants } from "node:os";
+import { parseArgs } from "node:util";
 import type { Socket } from "bun";
 
 const { host, port, timeout } = readOptions();
 const lines = readLines();
-let stoppedWith: number | undefined; // the exit code stop() chose on Ctrl-C or SIGTERM
-
+const got = { text: "", last: "", decoder: new TextDecoder(), wake: () => {}, inputEnded: false };
+process.on("uncaughtException", giveUp).on("unhandledRejection", giveUp); // not a traceback
 process.stdout.on("error", () => {}); // output closed early (| head): keep going quietly
 
 // Step 1: import the socket module
@@ -35,293 +21,180 @@ process.stdout.on("error", () => {}); // output closed early (| head): keep goin
 // s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 // Step 3: connect to the server
 // s.connect(('127.0.0.1', 1337))
-// Bun does both in one call. It never gives up waiting for an answer by itself, so we
-// do, after --timeout seconds.
-const noAnswer = setTimeout(() => giveUp({ code: "ETIMEDOUT" }), timeout * 1000);
-const s = await Bun.connect<Connection>({
+// Bun does both in one call; within() gives up after --timeout seconds (Python would wait).
+const connecting = Bun.connect<{ unsent: Unsent[] }>({
   hostname: host,
   port,
-  data: { unsent: [], decoder: new TextDecoder(), replies: "", wake: () => {}, inputEnded: false },
+  data: { unsent: [] },
   socket: {
-    data(s, data) {
-      // Replies arrive whenever they arrive; recv() below hands them out.
-      s.data.replies += s.data.decoder.decode(data, { stream: true });
-      s.data.wake();
+    data(s, bytes) {
+      got.text += got.decoder.decode(bytes, { stream: true }); // for recv()
+      if (got.text.length > 65536) s.pause(); // plenty unread: let the kernel hold the rest
+      got.wake();
     },
-    drain: flush, // the socket has room again: send what sendAll left waiting
-    close(s, error) {
-      if (stoppedWith !== undefined) process.exit(stoppedWith);
-      // The server hung up. After our end of input that is the goodbye we expect.
-      const rest = visible(s.data.replies + s.data.decoder.decode());
-      if (s.data.inputEnded && !error) {
-        if (rest !== "") console.log(rest);
-        process.exit(0);
-      }
-      giveUp(error ?? { code: "EOF", said: rest }); // "said": why a full server turned us away
+    drain: flush, // the socket has room again: send what sendAll() left waiting
+    close(_s, error) {
+      if (process.exitCode) return; // stop() is closing it, with its exit code
+      const said = visible(got.text + got.decoder.decode()); // received, not yet printed
+      if (!got.inputEnded || error)
+        giveUp({ code: "EOF", ...error, said: said || visible(got.last) });
+      if (said !== "") console.log(said);
+      process.exit(0);
     },
   },
-}).catch(giveUp);
-clearTimeout(noAnswer);
-// From now on Ctrl-C (SIGINT) or SIGTERM closes the connection in order, then stops.
-process.on("SIGINT", () => stop("Ctrl-C", 130));
-process.on("SIGTERM", () => stop("SIGTERM", 143));
+});
+const s = await within("answer", connecting);
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, stop);
 
 // Step 4: read a message
 // while True:
 //     msg = input('Type your msg here: ')
 while (true) {
   const msg = await input("Type your msg here: ");
-  if (msg === undefined) break; // end of input (Ctrl-D, or the end of a pipe)
+  if (msg === undefined) break; // end of input: Ctrl-D, Ctrl-Z on Windows, or a pipe's end
   if (msg.length === 0) continue; // nothing to send: an empty message would get no reply
   // Step 5: send it
   //     s.sendall(msg.encode())
-  // (Our input() already gives the line as UTF-8 bytes, the form a socket sends.)
-  await sendAll(s, msg);
+  // (input() gives the line as UTF-8 bytes already: the form a socket sends.)
+  await within("answer", sendAll(s, msg));
   // Step 6: receive the reply
   //     data = s.recv(1024) # Blocks!
-  const data = await recv(s);
+  const data = await within("reply", recv(s));
   // Step 7: print the reply
   //     print(data.decode())
   console.log(visible(data));
 }
 
-// The input has ended: tell the server we have nothing more to send (a half-close),
-// and let the close handler above print its last replies once it hangs up.
+// End of input: tell the server (a half-close); the close handler above prints its goodbye.
 if (process.stdin.isTTY) console.error(); // after Ctrl-D, end the prompt's line
-s.data.inputEnded = true;
+await Bun.sleep(50); // a hang-up sent right behind the last reply arrives by then: hear it first
+got.inputEnded = true;
 s.shutdown();
+await within("goodbye", new Promise(() => {}));
 
-// ---------------------------------------------------------------------------------
 // What Python gives for free, and Bun leaves to us.
-
-/** What the client keeps for its connection. */
-type Connection = {
-  unsent: Unsent[];
-  decoder: TextDecoder;
-  replies: string; // received, not printed yet
-  wake: () => void; // recv() waiting for a reply
-  inputEnded: boolean;
-};
-
-/** Python's input(): prints the prompt, then reads one line (as bytes, without its ending). */
+/** Python's input(): prints the prompt, reads a line (as bytes, without its "\n" or "\r\n"). */
 async function input(prompt: string): Promise<Uint8Array | undefined> {
   process.stdout.write(prompt);
-  const line = await lines.next();
-  return line.done ? undefined : line.value;
+  const { done, value: line } = await lines.next();
+  if (done || (line.length === 1 && line[0] === 26)) return; // 26: Ctrl-Z alone (Windows)
+  return line.at(-1) === 13 ? line.subarray(0, -1) : line; // 13: "\r" of Windows' "\r\n"
 }
-
-/**
- * Standard input, one line at a time, as bytes without "\n" or "\r\n". The last line
- * counts even without a newline. Kept as bytes, a 50 MB line is never copied into a
- * string and back.
- */
+/** Standard input a line at a time, as bytes (so a 50 MB line is never copied to a string). */
 async function* readLines(): AsyncGenerator<Uint8Array> {
-  const NEWLINE = 10; // the byte of "\n"
-  let parts: Uint8Array[] = []; // the line so far
+  let line: Uint8Array[] = [];
   for await (const chunk of Bun.stdin.stream()) {
     let start = 0;
-    for (let end = chunk.indexOf(NEWLINE); end >= 0; end = chunk.indexOf(NEWLINE, start)) {
-      parts.push(chunk.subarray(start, end));
-      yield withoutCR(Buffer.concat(parts));
-      parts = [];
-      start = end + 1;
+    for (let end = chunk.indexOf(10); end >= 0; end = chunk.indexOf(10, start)) {
+      yield Buffer.concat([...line, chunk.subarray(start, end)]);
+      [line, start] = [[], end + 1];
     }
-    parts.push(chunk.subarray(start));
+    line.push(chunk.subarray(start));
+    if (line.reduce((n, part) => n + part.length, 0) > 64 * 2 ** 20) giveUp({ code: "EFBIG" });
   }
-  const last = Buffer.concat(parts);
-  if (last.length > 0) yield withoutCR(last);
+  if (line.some((part) => part.length > 0)) yield Buffer.concat(line);
 }
-
-/** A line typed on Windows ends in "\r\n": drop the "\r". */
-function withoutCR(line: Uint8Array): Uint8Array {
-  const CARRIAGE_RETURN = 13; // the byte of "\r"
-  return line.at(-1) === CARRIAGE_RETURN ? line.subarray(0, -1) : line;
-}
-
 /** Python's recv(): waits until the server has sent something, and takes all of it. */
-async function recv(s: Socket<Connection>): Promise<string> {
-  while (s.data.replies === "") await new Promise<void>((wake) => (s.data.wake = wake));
-  const replies = s.data.replies;
-  s.data.replies = "";
-  return replies;
+async function recv(s: Socket<{ unsent: Unsent[] }>): Promise<string> {
+  while (got.text === "") await new Promise<void>((wake) => (got.wake = wake));
+  [got.last, got.text] = [got.text, ""];
+  s.resume();
+  return got.last;
 }
-
-/** Turns an error into one line that says what happened and what to do. */
-function explain(error: unknown): string {
-  const { code, message, said } = error as { code?: string; message?: string; said?: string };
-  const where = hostAndPort(host, port);
-  switch (code) {
-    case "ECONNREFUSED": // Bun 1.4.5 also reports "no route to that network" this way
-      return `Connection refused by ${where}: nobody is listening there. Start the server first (bun server.ts), and check the address, the port, and that both computers are on the same network.`;
-    case "ENOTFOUND":
-    case "EAI_NONAME":
-      return `Could not find a computer named "${host}": check the name, or use its IP address (the server prints it).`;
-    case "ETIMEDOUT":
-      return `No answer from ${where} within ${timeout} s: check the address, that the server is running, and that no firewall or router blocks port ${port}.`;
-    case "ECONNRESET":
-      return "The server reset the connection: it stopped abruptly.";
-    case "EOF":
-      return said ? `The server closed the connection, saying: ${said}` : "The server closed the connection.";
-  }
-  return `Connection to ${where} failed: ${message ?? String(error)}`;
+/** Waits for the server, --timeout seconds at most; then one line, exit 1. */
+async function within<T>(what: string, promise: Promise<T>): Promise<T> {
+  const timer = setTimeout(() => giveUp({ code: "ETIMEDOUT", what }), timeout * 1000);
+  return promise.finally(() => clearTimeout(timer));
 }
-
-/** Prints one line on standard error and exits 1: a network problem. */
+/** Turns an error into one line that says what happened and what to do; exit 1. */
 function giveUp(error: unknown): never {
-  console.error(explain(error));
-  process.exit(1);
+  const { code = "", message = "", said, what = "answer" } = error as Record<string, string>;
+  const where = hostAndPort(host, port);
+  const words = said ? `; its last words: ${said}` : ".";
+  const far = /^(127\.|::1$|localhost$)/.test(host) ? "" : "; on macOS, allow Local Network";
+  const lines: Record<string, string> = {
+    ECONNREFUSED: `Connection refused by ${where}: start the server first (bun server.ts)${far}.`,
+    ENETUNREACH: `No way to reach ${where}: check the address, and that you share a network.`,
+    ENOTFOUND: `No computer named "${host}": check the name, or use the address the server prints.`,
+    ETIMEDOUT: `No ${what} from ${where} in ${timeout} s: check the address, firewall and server.`,
+    ECONNRESET: `The server reset the connection (it stopped abruptly)${words}`,
+    EOF: `The server closed the connection${words}`,
+    EFBIG: "A line of input is longer than 64 MiB: send it in shorter lines.",
+  };
+  quit(1, lines[code.replace("EHOST", "ENET")] ?? `${where} failed: ${message || error}`);
 }
-
-/** Closes the connection in order (the server sees an end, not a reset) and exits. */
-function stop(why: string, code: number): never {
-  console.error(`\nStopped by ${why}.`);
-  stoppedWith = code;
-  s.end(); // its close handler exits with the code
-  process.exit(code);
+/** Ctrl-C, SIGTERM, a closed terminal: close the connection in order (an end, not a reset). */
+function stop(signal: "SIGINT" | "SIGTERM" | "SIGHUP"): void {
+  console.error(`\nStopped by ${signal === "SIGINT" ? "Ctrl-C" : signal}.`);
+  process.exitCode = 128 + constants.signals[signal];
+  s.end();
+  process.exit();
 }
-
-/** Reads the options; --help prints them (exit 0), a mistake prints the usage (exit 2). */
-function readOptions(): { host: string; port: number; timeout: number } {
-  const usage = "usage: bun client.ts [HOST | HOST:PORT | [IPv6]:PORT] [--host HOST] [--port PORT] [--timeout SECONDS] [--help]";
+/** The command line: --help prints the help (exit 0), a mistake the usage (exit 2). */
+function readOptions() {
+  const usage = "usage: bun client.ts [HOST] [--port PORT] [--timeout SECONDS]";
+  const help = `${usage}
+  HOST       the server's name or address (default 127.0.0.1: this computer)
+  --port     the server's port (default 1337)
+  --timeout  how long to wait for the server each time, in seconds (default 10)`;
   try {
-    const { options, positionals } = readArgs(["help"], ["host", "port", "timeout"]);
-    if (options.has("help")) {
-      console.log(help(usage));
-      process.exit(0);
-    }
-    if (positionals.length > 1) throw new Error(`one server address, please, not ${positionals.length}`);
-    const server = splitAddress(positionals[0]);
-    if (server.host !== undefined && options.has("host")) throw new Error("give the address once: as HOST or --host");
-    if (server.port !== undefined && options.has("port")) throw new Error("give the port once: as HOST:PORT or --port");
-    const timeout = Number(options.get("timeout") ?? "10");
-    if (!(timeout > 0)) throw new Error(`--timeout takes a number of seconds above 0, not "${options.get("timeout")}"`);
-    return {
-      host: server.host ?? options.get("host") ?? "127.0.0.1",
-      port: parsePort(server.port ?? options.get("port") ?? "1337"),
-      timeout,
-    };
+    const [text, flag] = [{ type: "string" }, { type: "boolean" }] as const;
+    const options = { port: text, timeout: text, help: { ...flag, short: "h" } } as const;
+    const { values: v, positionals } = parseArgs({ options, allowPositionals: true });
+    if (v.help) quit(0, help);
+    if (positionals.length > 1) throw Error("one server address, please");
+    const port = whole(v.port ?? "1337", 1, 65535, "--port");
+    const timeout = whole(v.timeout ?? "10", 1, 2e6, "--timeout"); // seconds; a timer's limit
+    return { host: checkHost(positionals[0] ?? "127.0.0.1"), port, timeout };
   } catch (error) {
-    console.error(`${(error as Error).message}\n${usage}`);
-    process.exit(2);
+    quit(2, `${String((error as Error).message).split("\n")[0]}\n${usage}`);
   }
 }
 
-/** "192.168.1.20", "192.168.1.20:5000", "::1", "[::1]:5000" into host and port. */
-function splitAddress(text: string | undefined): { host?: string; port?: string } {
-  if (text === undefined) return {};
-  const bracketed = text.match(/^\[([^\]]+)\](?::(.*))?$/); // [IPv6] or [IPv6]:PORT
-  if (bracketed) return { host: bracketed[1], port: bracketed[2] };
-  const parts = text.split(":");
-  if (parts.length === 2) return { host: parts[0], port: parts[1] }; // HOST:PORT
-  return { host: text }; // a name, an IPv4 address, or an IPv6 address without a port
-}
-
-/** What --help prints. */
-function help(usage: string): string {
-  return `The sockets tutorial's client: sends each line you type to the server and prints its answer.
-
-${usage}
-
-Arguments and options:
-  HOST               the server's address or name (default 127.0.0.1, this computer);
-                     HOST:PORT and [IPv6]:PORT give the port too
-  --host HOST        the same as HOST
-  --port PORT        the server's port (default 1337)
-  --timeout SECONDS  how long to wait for the server to answer (default 10)
-  -h, --help         this help
-
-Examples:
-  bun client.ts                   the server on this computer, port 1337
-  bun client.ts 192.168.1.20      the server on another computer (it prints its address)
-  bun client.ts [::1]:5000        IPv6, port 5000
-
-End the input with Ctrl-D (on Windows: Ctrl-Z, then Enter).
-Exit status: 0 done, 1 network problem, 2 usage mistake, 130 Ctrl-C, 143 SIGTERM.`;
-}
-
-// ---------------------------------------------------------------------------------
 // The helpers below are the same in server.ts and client.ts (a test checks).
-
-/** A port is a whole number from 0 to 65535 (0: let the system choose). */
-function parsePort(text: string): number {
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) throw new Error(`--port takes a number from 0 to 65535, not "${text}"`);
-  return port;
-}
-
 /** A host and port as people type them: 10.0.0.5:1337, or [::1]:1337 for IPv6. */
 function hostAndPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
-
-/**
- * The command line, read as Python's argparse would: "--name VALUE" and "--name=VALUE"
- * for the names in `named`, the names in `flags` alone ("-h" is "--help"), and the rest
- * as positionals. A mistake throws, for the usage message.
- */
-function readArgs(flags: string[], named: string[]): { options: Map<string, string>; positionals: string[] } {
-  const options = new Map<string, string>();
-  const positionals: string[] = [];
-  const args = process.argv.slice(2);
-  while (args.length > 0) {
-    const arg = args.shift()!;
-    if (!arg.startsWith("-")) {
-      positionals.push(arg);
-      continue;
-    }
-    const [name = "", value] = arg === "-h" ? ["help"] : arg.replace(/^--/, "").split(/=(.*)/s);
-    if (flags.includes(name) && value === undefined) {
-      options.set(name, "");
-    } else if (named.includes(name)) {
-      const given = value ?? args.shift();
-      if (given === undefined || given.startsWith("--")) throw new Error(`--${name} needs a value`);
-      options.set(name, given);
-    } else {
-      throw new Error(`unknown option ${arg}`);
-    }
-  }
-  return { options, positionals };
+/** A host alone, as the tutorial writes one: a name or an address; no brackets, no port. */
+function checkHost(host: string): string {
+  if (/^[\w.%-]+$|^[\w.%-]*:[\w.%-]*:[\w.:%-]*$/.test(host)) return host;
+  throw Error(`"${host}" is not a name or address alone, such as ::1: give the port with --port`);
 }
-
-/**
- * Text from the other side, safe to print: terminal control codes (escape sequences
- * that clear the screen or set the title, BEL, backspace, NUL, ...) become visible
- * escapes such as \x1b[2J instead of acting on the terminal. Newline and tab stay.
- */
+/** A whole number from min to max, written in digits: not "1e3", "0x10" or " 5". */
+function whole(text: string, min: number, max: number, option: string): number {
+  if (/^\d+$/.test(text) && Number(text) >= min && Number(text) <= max) return Number(text);
+  throw Error(`${option} takes a whole number from ${min} to ${max}, not "${text}"`);
+}
+/** Prints one line (the help: on standard output; a problem: on standard error), and exits. */
+function quit(code: number, line: string): never {
+  (code === 0 ? console.log : console.error)(line);
+  process.exit(code);
+}
+/** Text from the other side, safe to print: control codes and hidden marks become \x1b, \u202e. */
 function visible(text: string): string {
-  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is its job
+  const hidden = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
+  for (const c of new Set(text.match(hidden))) {
+    const hex = c.charCodeAt(0).toString(16).padStart(2, "0");
+    text = text.replaceAll(c, `\\${hex.length > 2 ? "u" : "x"}${hex}`); // every one at once
+  }
+  return text;
 }
-
 /** Bytes that socket.write() could not send yet, and what to do once they are sent. */
 type Unsent = { bytes: Uint8Array; sent: () => void };
-
-/**
- * Python's sendall(): send every byte. Bun's write() sends what fits right now and
- * returns how many bytes that was; the rest waits in the socket's queue, and flush()
- * sends it when Bun calls drain. The promise settles once every byte is sent.
- */
+/** Python's sendall(): every byte, in order; settles once all are out, or the socket is gone. */
 function sendAll(socket: Socket<{ unsent: Unsent[] }>, bytes: Uint8Array): Promise<void> {
-  return new Promise((sent) => {
-    socket.data.unsent.push({ bytes, sent });
-    if (socket.data.unsent.length === 1) flush(socket);
-  });
+  const { promise, resolve } = Promise.withResolvers<void>();
+  if (socket.data.unsent.push({ bytes, sent: resolve }) === 1) flush(socket);
+  return promise;
 }
-
-/** Writes the queue's bytes in order until the socket is full or the queue is empty. */
+/** Writes queued bytes until the socket is full (drain calls this again) or the queue empty. */
 function flush(socket: Socket<{ unsent: Unsent[] }>): void {
-  const queue = socket.data.unsent;
-  while (queue[0]) {
-    const head = queue[0];
-    const written = socket.write(head.bytes);
-    if (written < 0) {
-      // The socket is closing: nothing more can go out. Let whoever waits for these
-      // bytes go on (the server resumes reading, and so hears of the close).
-      for (const { sent } of queue.splice(0)) sent();
-      return;
-    }
-    head.bytes = head.bytes.subarray(written);
-    if (head.bytes.length > 0) return; // full: drain will call flush again
-    queue.shift();
-    head.sent();
+  for (let head = socket.data.unsent[0]; head; head = socket.data.unsent[0]) {
+    const written = socket.write(head.bytes); // -1: closing, so nothing more will go out
+    head.bytes = head.bytes.subarray(written < 0 ? Number.POSITIVE_INFINITY : written);
+    if (head.bytes.length > 0) return; // full for now: drain calls flush again
+    socket.data.unsent.shift()?.sent();
   }
 }

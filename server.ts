@@ -1,35 +1,17 @@
 #!/usr/bin/env bun
-// server.ts: the sockets tutorial's server, on Bun.
-//
-//   bun server.ts                   wait for one client on port 1337, as the tutorial
-//   bun server.ts --port 5000       use another port (--port 0 picks a free one)
-//   bun server.ts --host 127.0.0.1  accept clients from this computer only
-//   bun server.ts --keep-open       serve the whole class at once, until Ctrl-C
-//
-// Then start the client in a second terminal: bun client.ts (bun server.ts --help
-// lists every option.)
-//
-// This is the tutorial's "Server" section, step by step: each step below is named
-// ("Step 3: ...", as in WALKTHROUGH.md) and quotes the Python it stands for. Python's socket calls wait ("Blocks!") until something
-// happens. Bun's never wait: instead Bun calls our handlers when something happens:
-// open (a client connected), data (bytes arrived), drain (a full socket has room
-// again), end (the client has sent its last byte), close (the connection is gone).
-//
-// Bun's TCP sockets: https://bun.sh/docs/api/tcp
+// server.ts: the sockets tutorial's server, on Bun. `bun server.ts` waits for one client on port
+// 1337, as the tutorial's does; `--keep-open` serves a whole class until Ctrl-C; `--help` lists the
+// options. Each step quotes the tutorial's Python (see WALKTHROUGH.md). https://bun.sh/docs/api/tcp
 
+import { constants, networkInterfaces } from "node:os";
+import { parseArgs } from "node:util";
 import type { Socket } from "bun";
-import { networkInterfaces } from "node:os";
 
 const { host, port, keepOpen, maxClients } = readOptions();
-const GOT_IT = new TextEncoder().encode("Got it!");
-const clients = new Set<Socket<Connection>>();
-let exitCode = 0; // what the server exits with once its client is gone
-
-// Where Python would print a traceback, print one line that says what to do.
-process.on("uncaughtException", (error) => giveUp(explain(error)));
-// Ctrl-C (SIGINT) or SIGTERM: close every connection in order, then stop.
-process.on("SIGINT", () => stop("Ctrl-C", 130));
-process.on("SIGTERM", () => stop("SIGTERM", 143));
+const clients = new Set<Socket<Connection>>(); // the clients being served
+const BUSY = keepOpen ? `is full (${maxClients} at a time)` : "is busy with another client";
+process.on("uncaughtException", (error) => quit(1, explain(error))); // one line, not a traceback
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, stop);
 
 // Step 1: import the socket module
 // import socket
@@ -41,303 +23,178 @@ process.on("SIGTERM", () => stop("SIGTERM", 143));
 // s.bind(('', 1337))
 // Step 4: listen for connections
 // s.listen()
-// Bun does all three in one call. Python's '' is "0.0.0.0" (our default host):
-// every IPv4 address of this computer, so other computers can connect too.
+// Bun does all three in one call. Python's '' is "0.0.0.0", our default --host.
 const server = Bun.listen<Connection>({
   hostname: host,
   port,
-  allowHalfOpen: true, // keep replying after the client has sent its last message
+  allowHalfOpen: true, // the client's end of input leaves our side open for the last reply
   socket: {
     // Step 5: accept a connection
     // conn, addr = s.accept() # Blocks!
     // Bun calls open() for each client that connects; conn is the socket to talk to it.
     open(conn) {
-      const name = hostAndPort(address(conn), conn.remotePort);
-      conn.data = { unsent: [], decoder: new TextDecoder(), replied: Promise.resolve(), name };
-      if (clients.size >= maxClients) return turnAway(conn);
-      clients.add(conn);
-      if (!keepOpen) server.stop(); // like the tutorial, serve one client: refuse others
-      // Step 6: print who connected
-      // print('Connection from : ' + addr[0])
-      console.log("Connection from : " + address(conn));
+      const ip = conn.remoteAddress.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ""); // IPv4 plainly
+      const name = hostAndPort(ip, conn.remotePort);
+      conn.data = { name, decoder: new TextDecoder(), unsent: [] };
+      if (clients.size < maxClients) {
+        clients.add(conn);
+        // Step 6: print who connected
+        // print('Connection from : ' + addr[0])
+        return console.log("Connection from : " + ip);
+      }
+      console.error(`Turned away ${conn.data.name}: the server ${BUSY}.`); // one too many:
+      conn.end(`The server ${BUSY}: try again later.`); // say why, then close it fully
     },
-
     // Step 7: receive data
     // while True:
     //     data = conn.recv(1024) # Blocks!
-    // There is no loop to write: Bun calls data() below with each chunk of bytes as it
-    // arrives, and end() once the client has finished sending.
-
+    // No loop to write: Bun calls data() below with each chunk of bytes as it arrives.
     // Step 8: stop when the client has finished
     //     if not data:
     //         break
+    // Bun calls end() once the client has sent its last byte: finish replying, then hang up.
     end(conn) {
-      if (clients.has(conn)) show(conn, conn.data.decoder.decode()); // a character cut short
-      // The client has sent its last message: finish replying, then hang up.
-      conn.data.replied.then(() => conn.end());
+      show(conn, conn.data.decoder.decode()); // a character cut short
+      sendAll(conn, new Uint8Array()).then(() => conn.end()); // after every reply before it
     },
-
-    data(conn, data) {
-      if (!clients.has(conn)) return; // turned away: whatever it sends is not for us
+    data(conn, bytes) {
+      if (!clients.has(conn)) return; // turned away: what it sends is not for us
       // Step 9: print the message
       //     print(data.decode())
-      show(conn, conn.data.decoder.decode(data, { stream: true }));
+      show(conn, conn.data.decoder.decode(bytes, { stream: true }));
       // Step 10: reply "Got it!"
       //     conn.sendall(b'Got it!')
-      conn.data.replied = sendAll(conn, GOT_IT);
-      // Like Python, read nothing more from this client until the reply has gone out.
-      if (conn.data.unsent.length > 0) pauseUntilSent(conn);
+      sendAll(conn, new TextEncoder().encode("Got it!"));
+      conn.pause();
+      setImmediate(() => conn.resume()); // the other clients' turn first: a chunk each in turn
     },
-    drain: flush, // the socket has room again: send what sendAll left waiting
-
+    drain: flush, // the socket has room again: send what sendAll() left waiting
     // The connection is gone: where the tutorial's program ends, after its loop.
     close(conn, error) {
-      if (!clients.delete(conn)) return; // one we turned away
-      if (keepOpen) return leftTheClass(conn, error);
-      if (error) giveUp(`The client left abruptly (${error.message}).`);
-      process.exit(exitCode);
+      if (!clients.delete(conn)) return; // one we turned away, or stop() closed
+      const left = error ? `left abruptly (${error.message})` : "left";
+      if (keepOpen) console.error(`${conn.data.name} ${left}; ${clients.size} connected.`);
+      else if (error) quit(1, `The client ${left}.`);
+      else process.exit();
+    },
+    // Something went wrong with one connection (a bug, a reset): close it, and only it.
+    error(conn, error) {
+      console.error(`Closed ${conn.data?.name ?? "a connection"} after an error: ${error.message}`);
+      conn.end();
     },
   },
 });
-announce();
 
-// ---------------------------------------------------------------------------------
+// Where the server is, and how to reach it (wired and Wi-Fi first), in one write.
+const portOption = server.port === 1337 ? "" : ` --port ${server.port}`;
+const everywhere = host === "0.0.0.0" || host === "::"; // every address, as the tutorial's ''
+const lines = [`Listening on ${hostAndPort(host, server.port)}; Ctrl-C stops.`];
+lines.push(`On this computer: bun client.ts${everywhere ? "" : ` ${host}`}${portOption}`);
+const lan = ([name]: [string, unknown]) => Number(/^(en|eth|wl|wi-?fi|ethernet)/i.test(name));
+for (const [name, list = []] of Object.entries(networkInterfaces()).sort((a, b) => lan(b) - lan(a)))
+  for (const { address: ip, family, internal } of everywhere ? list : [])
+    if (family === "IPv4" && !internal && !ip.startsWith("169.254."))
+      lines.push(`From another computer, over ${name}: bun client.ts ${ip}${portOption}`);
+if (lines.length > 2) lines.push(`(A firewall here may have to allow TCP port ${server.port}.)`);
+else if (/^(127\.|::1$|localhost$)/.test(host)) lines.push("Other computers cannot connect.");
+console.error(lines.join("\n"));
+
 // What Python gives for free, and Bun leaves to us.
-
 /** What the server keeps for each connection. */
-type Connection = {
-  unsent: Unsent[];
-  decoder: TextDecoder;
-  replied: Promise<void>; // the last "Got it!", once it is sent
-  name: string; // address:port, who this is in the --keep-open output
-};
-
-/** The client's IP address, as the tutorial's addr[0]; IPv4 in its plain form. */
-function address(conn: Socket<Connection>): string {
-  return conn.remoteAddress.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, "");
-}
-
-/**
- * Prints text received from a client, as the tutorial's print() does. With --keep-open
- * each line starts with who sent it, so the teacher sees who said what.
- */
+type Connection = { name: string; decoder: TextDecoder; unsent: Unsent[] };
+/** Prints what a client sent, as print() does, in one write; --keep-open names the sender. */
 function show(conn: Socket<Connection>, text: string): void {
-  if (text === "") return;
-  if (!keepOpen) return console.log(visible(text));
-  const lines = text.endsWith("\n") ? text.slice(0, -1) : text;
-  for (const line of lines.split("\n")) console.log(`${conn.data.name}: ${visible(line)}`);
+  const who = keepOpen ? `${conn.data.name}: ` : ""; // and then blank lines say nothing
+  const lines = keepOpen ? text.replace(/\n+/g, "\n").replace(/^\n|\n$/g, "") : text;
+  if (lines !== "") console.log(who + visible(lines).replaceAll("\n", `\n${who}`));
 }
-
-/** Stops reading from a client until its replies are sent: Python's blocking sendall. */
-function pauseUntilSent(conn: Socket<Connection>): void {
-  conn.pause();
-  conn.data.replied.then(() => conn.resume());
-}
-
-/** Over --max-clients: say why, then hang up. */
-function turnAway(conn: Socket<Connection>): void {
-  const many = maxClients === 1 ? "one client at a time" : `${maxClients} clients at a time`;
-  const notice = new TextEncoder().encode(`The server is full (it serves ${many}): try again later.`);
-  sendAll(conn, notice).then(() => conn.shutdown());
-  console.error(`Turned away ${conn.data.name}: the server is full (${many}).`);
-}
-
-/** With --keep-open, a client leaving is news for the teacher, not the end. */
-function leftTheClass(conn: Socket<Connection>, error?: Error): void {
-  const how = error ? `left abruptly (${error.message})` : "left";
-  console.error(`${conn.data.name} ${how}; ${clients.size} connected.`);
-}
-
-/** The status lines on standard error: where the server is, and how to reach it. */
-function announce(): void {
-  const where = hostAndPort(host, server.port);
-  const who = keepOpen ? `serving up to ${maxClients} clients at once; Ctrl-C stops` : "waiting for a client";
-  const lines = [`Listening on ${where}, ${who}.`];
-  const portOption = server.port === 1337 ? "" : ` --port ${server.port}`;
-  if (host === "127.0.0.1" || host === "::1" || host === "localhost") {
-    const self = `bun client.ts${host === "::1" ? " ::1" : ""}${portOption}`;
-    lines.push(`Only this computer can connect (${self}); other computers cannot.`);
-  } else if (host === "0.0.0.0" || host === "::") {
-    lines.push(`On this computer: bun client.ts${portOption}`);
-    const others = ownAddresses(host === "::");
-    for (const ip of others) lines.push(`From another computer: bun client.ts ${ip}${portOption}`);
-    if (others.length === 0) lines.push("This computer has no address other computers can use: is it on a network?");
-    else lines.push(`(A firewall on this computer may have to allow TCP port ${server.port}.)`);
-  }
-  console.error(lines.join("\n")); // one write, so that nobody reads half of it
-}
-
-/** This computer's addresses that other computers can use (not loopback, not link-local). */
-function ownAddresses(withIPv6: boolean): string[] {
-  const found: string[] = [];
-  for (const list of Object.values(networkInterfaces())) {
-    for (const { address, family, internal } of list ?? []) {
-      if (internal) continue;
-      if (family === "IPv4") found.push(address);
-      else if (withIPv6 && !address.toLowerCase().startsWith("fe80:")) found.push(address);
-    }
-  }
-  return found;
-}
-
 /** Turns an error into one line that says what happened and what to do. */
 function explain(error: unknown): string {
-  const { code, message } = error as { code?: string; message?: string };
+  const { code, message = String(error) } = error as { code?: string; message?: string };
   if (code === "EADDRINUSE")
-    return `Port ${port} is already in use: stop the other server (Ctrl-C in its terminal) or choose another port with --port.`;
+    return `Port ${port} is in use: stop the other server (Ctrl-C), or use another --port.`;
+  const netsh = "(Windows: netsh interface ipv4 show excludedportrange protocol=tcp)";
+  if (code === "EACCES" && port > 1023)
+    return `Port ${port} is reserved or blocked: try another ${netsh}.`;
   if (code === "EACCES")
-    return `This computer does not let this program use port ${port} (ports up to 1023 need special privileges): use a port above 1023, such as --port 1337.`;
-  // Any other failure to listen: an address not on this computer (EADDRNOTAVAIL), or a
-  // name that does not resolve (Bun gives that one no code, only its message).
-  if (code === "EADDRNOTAVAIL" || message?.startsWith("Failed to listen"))
-    return `This computer has no address ${host}: use one of its own addresses with --host, or leave --host out.`;
-  return `The server stopped: ${message ?? String(error)}`;
+    return `Port ${port} may need special privileges: use one above 1023, such as --port 1337.`;
+  if (code === "EADDRNOTAVAIL" || message.startsWith("Failed to listen"))
+    return `This computer has no address ${host}: use one of its own, or no --host.`;
+  return `The server stopped: ${message}`;
 }
-
-/** Prints one line on standard error and exits 1: a network problem. */
-function giveUp(line: string): never {
-  console.error(line);
-  process.exit(1);
+/** Ctrl-C, SIGTERM, a closed terminal: close every connection in order (an end, not a reset). */
+function stop(signal: "SIGINT" | "SIGTERM" | "SIGHUP"): void {
+  console.error(`Stopped by ${signal === "SIGINT" ? "Ctrl-C" : signal}.`);
+  clients.clear(); // so that their close handlers say nothing more
+  server.stop(true); // and close every connection in order
+  process.exit(128 + constants.signals[signal]);
 }
-
-/** Closes every connection in order (a client sees an end, not a reset) and exits. */
-function stop(why: string, code: number): never {
-  console.error(`Stopped by ${why}.`);
-  exitCode = code;
-  server.stop();
-  for (const conn of clients) conn.end(); // its close handler exits with exitCode
-  process.exit(exitCode);
-}
-
-/** Reads the options; --help prints them (exit 0), a mistake prints the usage (exit 2). */
-function readOptions(): { host: string; port: number; keepOpen: boolean; maxClients: number } {
-  const usage = "usage: bun server.ts [--host HOST] [--port PORT] [--keep-open [--max-clients N]] [--help]";
+/** The command line: --help prints the help (exit 0), a mistake the usage (exit 2). */
+function readOptions() {
+  const usage = "usage: bun server.ts [--host HOST] [--port PORT] [--keep-open [--max-clients N]]";
+  const help = `${usage}
+  --host HOST  0.0.0.0: every IPv4 address (default); 127.0.0.1: this computer only; :: or ::1: IPv6
+  --port PORT  the port (default 1337); 0 picks a free one
+  --keep-open  serve many clients at once until Ctrl-C, --max-clients N at most (100)`;
   try {
-    const { options, positionals } = readArgs(["keep-open", "help"], ["host", "port", "max-clients"]);
-    if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"`);
-    if (options.has("help")) {
-      console.log(help(usage));
-      process.exit(0);
-    }
-    const keepOpen = options.has("keep-open");
-    if (options.has("max-clients") && !keepOpen) throw new Error("--max-clients goes with --keep-open");
-    const maxClients = keepOpen ? Number(options.get("max-clients") ?? "100") : 1;
-    if (!Number.isInteger(maxClients) || maxClients < 1)
-      throw new Error(`--max-clients takes a whole number above 0, not "${options.get("max-clients")}"`);
-    return { host: options.get("host") ?? "0.0.0.0", port: parsePort(options.get("port") ?? "1337"), keepOpen, maxClients };
+    const [text, flag] = [{ type: "string" }, { type: "boolean" }] as const;
+    const options = { host: text, port: text, "keep-open": flag, "max-clients": text };
+    const { values: v } = parseArgs({ options: { ...options, help: { ...flag, short: "h" } } });
+    if (v.help) quit(0, help);
+    const [keepOpen, most] = [v["keep-open"] === true, v["max-clients"]];
+    if (most && !keepOpen) throw Error("--max-clients goes with --keep-open");
+    const maxClients = whole(keepOpen ? (most ?? "100") : "1", 1, 1e5, "--max-clients");
+    const port = whole(v.port ?? "1337", 0, 65535, "--port");
+    return { host: checkHost(v.host ?? "0.0.0.0"), port, keepOpen, maxClients };
   } catch (error) {
-    console.error(`${(error as Error).message}\n${usage}`);
-    process.exit(2);
+    quit(2, `${String((error as Error).message).split("\n")[0]}\n${usage}`);
   }
 }
 
-/** What --help prints. */
-function help(usage: string): string {
-  return `The sockets tutorial's server: prints what clients send and answers each message "Got it!".
-
-${usage}
-
-Options:
-  --host HOST        the address to listen on (default 0.0.0.0: every IPv4 address, as
-                     the tutorial's ''); 127.0.0.1 for this computer only; :: for IPv6
-                     and IPv4 together; ::1 for IPv6 on this computer only
-  --port PORT        the port (default 1337); 0 picks a free one
-  --keep-open        serve many clients at once, and keep running when they leave
-  --max-clients N    with --keep-open: how many at once (default 100); others are told
-                     the server is full
-  -h, --help         this help
-
-Examples:
-  bun server.ts                        one client, as in the tutorial
-  bun server.ts --host 127.0.0.1       only from this computer
-  bun server.ts --keep-open            the whole class at once; Ctrl-C stops it
-
-Exit status: 0 done, 1 network problem, 2 usage mistake, 130 Ctrl-C, 143 SIGTERM.`;
-}
-
-// ---------------------------------------------------------------------------------
 // The helpers below are the same in server.ts and client.ts (a test checks).
-
-/** A port is a whole number from 0 to 65535 (0: let the system choose). */
-function parsePort(text: string): number {
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) throw new Error(`--port takes a number from 0 to 65535, not "${text}"`);
-  return port;
-}
-
 /** A host and port as people type them: 10.0.0.5:1337, or [::1]:1337 for IPv6. */
 function hostAndPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
-
-/**
- * The command line, read as Python's argparse would: "--name VALUE" and "--name=VALUE"
- * for the names in `named`, the names in `flags` alone ("-h" is "--help"), and the rest
- * as positionals. A mistake throws, for the usage message.
- */
-function readArgs(flags: string[], named: string[]): { options: Map<string, string>; positionals: string[] } {
-  const options = new Map<string, string>();
-  const positionals: string[] = [];
-  const args = process.argv.slice(2);
-  while (args.length > 0) {
-    const arg = args.shift()!;
-    if (!arg.startsWith("-")) {
-      positionals.push(arg);
-      continue;
-    }
-    const [name = "", value] = arg === "-h" ? ["help"] : arg.replace(/^--/, "").split(/=(.*)/s);
-    if (flags.includes(name) && value === undefined) {
-      options.set(name, "");
-    } else if (named.includes(name)) {
-      const given = value ?? args.shift();
-      if (given === undefined || given.startsWith("--")) throw new Error(`--${name} needs a value`);
-      options.set(name, given);
-    } else {
-      throw new Error(`unknown option ${arg}`);
-    }
-  }
-  return { options, positionals };
+/** A host alone, as the tutorial writes one: a name or an address; no brackets, no port. */
+function checkHost(host: string): string {
+  if (/^[\w.%-]+$|^[\w.%-]*:[\w.%-]*:[\w.:%-]*$/.test(host)) return host;
+  throw Error(`"${host}" is not a name or address alone, such as ::1: give the port with --port`);
 }
-
-/**
- * Text from the other side, safe to print: terminal control codes (escape sequences
- * that clear the screen or set the title, BEL, backspace, NUL, ...) become visible
- * escapes such as \x1b[2J instead of acting on the terminal. Newline and tab stay.
- */
+/** A whole number from min to max, written in digits: not "1e3", "0x10" or " 5". */
+function whole(text: string, min: number, max: number, option: string): number {
+  if (/^\d+$/.test(text) && Number(text) >= min && Number(text) <= max) return Number(text);
+  throw Error(`${option} takes a whole number from ${min} to ${max}, not "${text}"`);
+}
+/** Prints one line (the help: on standard output; a problem: on standard error), and exits. */
+function quit(code: number, line: string): never {
+  (code === 0 ? console.log : console.error)(line);
+  process.exit(code);
+}
+/** Text from the other side, safe to print: control codes and hidden marks become \x1b, \u202e. */
 function visible(text: string): string {
-  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is its job
+  const hidden = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
+  for (const c of new Set(text.match(hidden))) {
+    const hex = c.charCodeAt(0).toString(16).padStart(2, "0");
+    text = text.replaceAll(c, `\\${hex.length > 2 ? "u" : "x"}${hex}`); // every one at once
+  }
+  return text;
 }
-
 /** Bytes that socket.write() could not send yet, and what to do once they are sent. */
 type Unsent = { bytes: Uint8Array; sent: () => void };
-
-/**
- * Python's sendall(): send every byte. Bun's write() sends what fits right now and
- * returns how many bytes that was; the rest waits in the socket's queue, and flush()
- * sends it when Bun calls drain. The promise settles once every byte is sent.
- */
+/** Python's sendall(): every byte, in order; settles once all are out, or the socket is gone. */
 function sendAll(socket: Socket<{ unsent: Unsent[] }>, bytes: Uint8Array): Promise<void> {
-  return new Promise((sent) => {
-    socket.data.unsent.push({ bytes, sent });
-    if (socket.data.unsent.length === 1) flush(socket);
-  });
+  const { promise, resolve } = Promise.withResolvers<void>();
+  if (socket.data.unsent.push({ bytes, sent: resolve }) === 1) flush(socket);
+  return promise;
 }
-
-/** Writes the queue's bytes in order until the socket is full or the queue is empty. */
+/** Writes queued bytes until the socket is full (drain calls this again) or the queue empty. */
 function flush(socket: Socket<{ unsent: Unsent[] }>): void {
-  const queue = socket.data.unsent;
-  while (queue[0]) {
-    const head = queue[0];
-    const written = socket.write(head.bytes);
-    if (written < 0) {
-      // The socket is closing: nothing more can go out. Let whoever waits for these
-      // bytes go on (the server resumes reading, and so hears of the close).
-      for (const { sent } of queue.splice(0)) sent();
-      return;
-    }
-    head.bytes = head.bytes.subarray(written);
-    if (head.bytes.length > 0) return; // full: drain will call flush again
-    queue.shift();
-    head.sent();
+  for (let head = socket.data.unsent[0]; head; head = socket.data.unsent[0]) {
+    const written = socket.write(head.bytes); // -1: closing, so nothing more will go out
+    head.bytes = head.bytes.subarray(written < 0 ? Number.POSITIVE_INFINITY : written);
+    if (head.bytes.length > 0) return; // full for now: drain calls flush again
+    socket.data.unsent.shift()?.sent();
   }
 }

@@ -24,7 +24,11 @@ const push = (socket: { write(b: Uint8Array): number }) => {
     sent += n;
   }
 };
-const client = await Bun.connect({ hostname: "127.0.0.1", port: server.port, socket: { data() {}, drain: push } });
+const client = await Bun.connect({
+  hostname: "127.0.0.1",
+  port: server.port,
+  socket: { data() {}, drain: push },
+});
 started = performance.now();
 push(client);
 const seconds = await done.promise;

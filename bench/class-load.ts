@@ -26,7 +26,8 @@ await Promise.all(
     for (let m = 0; m < messages; m++) {
       const t = performance.now();
       socket.write(`student ${c} message ${m}`);
-      while (socket.data.replies < m + 1) await new Promise<void>((resolve) => (socket.data.wake = resolve));
+      while (socket.data.replies < m + 1)
+        await new Promise<void>((resolve) => (socket.data.wake = resolve));
       latencies.push(performance.now() - t);
     }
   }),

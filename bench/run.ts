@@ -1,4 +1,5 @@
 #!/usr/bin/env bun
+
 // The benchmark: bun run bench
 //
 // Measures the real server.ts and client.ts on loopback and prints one table, each
@@ -10,11 +11,11 @@
 //   bun run bench --runs 5         more runs
 //   bun run bench --write-readme   also put the table in README.md
 
-import type { Subprocess } from "bun";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import type { Subprocess } from "bun";
 
 const ROOT = join(import.meta.dir, "..");
 const at = (file: string) => join(ROOT, file);
@@ -35,7 +36,12 @@ const work = mkdtempSync(join(tmpdir(), "sockets-bench-"));
 // ---------------------------------------------------------------------------------
 // Running the programs.
 
-type Server = { proc: Subprocess<"ignore", "pipe" | "ignore", "pipe">; port: number; listeningMs: number; peak: () => number };
+type Server = {
+  proc: Subprocess<"ignore", "pipe" | "ignore", "pipe">;
+  port: number;
+  listeningMs: number;
+  peak: () => number;
+};
 
 /**
  * A process's own peak memory in bytes (VmHWM), sampled every 10 ms until it ends.
@@ -83,7 +89,11 @@ async function startServer(args: string[], stdout: string | "ignore" = "ignore")
 /** Runs a program to its end; returns its standard output and the seconds it took. */
 async function run(args: string[], stdin?: Blob): Promise<{ stdout: string; seconds: number }> {
   const started = performance.now();
-  const proc = Bun.spawn(["bun", ...args], { stdin: stdin ?? "ignore", stdout: "pipe", stderr: "inherit" });
+  const proc = Bun.spawn(["bun", ...args], {
+    stdin: stdin ?? "ignore",
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   const [stdout, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
   if (code !== 0) throw new Error(`${args.join(" ")} exited ${code}`);
   return { stdout, seconds: (performance.now() - started) / 1000 };
@@ -123,7 +133,8 @@ async function roundTripsOurs() {
   await server.proc.exited;
   const printed = readFileSync(serverOut, "utf8").split("\n").length - 2;
   const replies = readFileSync(clientOut, "utf8").split("Got it!").length - 1;
-  if (printed !== MESSAGES || replies !== MESSAGES) throw new Error(`lost: printed ${printed}, replies ${replies}`);
+  if (printed !== MESSAGES || replies !== MESSAGES)
+    throw new Error(`lost: printed ${printed}, replies ${replies}`);
   return { rate: MESSAGES / seconds };
 }
 
@@ -167,11 +178,19 @@ async function latencyOurs() {
 async function roundTripsCeiling() {
   const server = await startServer([at("bench/ceiling-server.ts")]);
   const started = performance.now();
-  const { stdout } = await run([at("bench/ceiling-client.ts"), String(server.port), String(MESSAGES)]);
+  const { stdout } = await run([
+    at("bench/ceiling-client.ts"),
+    String(server.port),
+    String(MESSAGES),
+  ]);
   const seconds = (performance.now() - started) / 1000;
   await server.proc.exited;
   const { latencies } = JSON.parse(stdout) as { latencies: number[] };
-  return { rate: MESSAGES / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return {
+    rate: MESSAGES / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
 }
 
 // ---------------------------------------------------------------------------------
@@ -189,7 +208,8 @@ async function bigOurs() {
     stderr: "inherit",
   });
   await Promise.all([client.exited, server.proc.exited]);
-  if (client.exitCode !== 0 || server.proc.exitCode !== 0) throw new Error("50 MB: a script failed");
+  if (client.exitCode !== 0 || server.proc.exitCode !== 0)
+    throw new Error("50 MB: a script failed");
   return { seconds: (performance.now() - clientStarted) / 1000 };
 }
 
@@ -238,7 +258,8 @@ async function flood(serverArgs: string[]) {
 
 type Sample = Record<string, number>;
 async function measure(name: string, ours: () => Promise<Sample>, ceiling: () => Promise<Sample>) {
-  if (options.only !== undefined && options.only !== name) return { ours: {} as Sample, ceiling: {} as Sample };
+  if (options.only !== undefined && options.only !== name)
+    return { ours: {} as Sample, ceiling: {} as Sample };
   const o: Sample[] = [];
   const c: Sample[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -252,7 +273,8 @@ async function measure(name: string, ours: () => Promise<Sample>, ceiling: () =>
   return { ours: med(o), ceiling: med(c) };
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const yes = (ok: boolean) => (ok ? "yes" : "**no**");
 
 try {
@@ -298,9 +320,12 @@ try {
   console.log(table);
   if (options["write-readme"]) {
     const readme = readFileSync(at("README.md"), "utf8");
-    const place = /(<!-- bench -->\n)[^]*?(<!-- end of bench -->)/;
+    const place = /(<!-- bench -->\n)[\s\S]*?(<!-- end of bench -->)/;
     if (!place.test(readme)) throw new Error("README.md has no <!-- bench --> place");
-    writeFileSync(at("README.md"), readme.replace(place, (_a, start: string, end: string) => `${start}${table}\n${end}`));
+    writeFileSync(
+      at("README.md"),
+      readme.replace(place, (_a, start: string, end: string) => `${start}${table}\n${end}`),
+    );
     console.error("README.md: table written.");
   }
 } finally {

@@ -1,4 +1,5 @@
 #!/usr/bin/env bun
+
 // Makes the terminal transcripts in WALKTHROUGH.md from a real run of server.ts and
 // client.ts, so that they never drift from what the scripts print.
 //
@@ -10,15 +11,15 @@
 // made here and removed at the end, so the addresses and the port are the same on
 // every run: this needs root and the ip command (iproute2), on Linux.
 
-import type { Subprocess } from "bun";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Subprocess } from "bun";
 
 const ROOT = join(import.meta.dir, "..");
 const WALKTHROUGH = join(ROOT, "WALKTHROUGH.md");
 const SERVER_IP = "10.213.0.20";
 const CLIENT_IP = "10.213.0.31";
-const HOSTS = { server: "sob-transcript-server", client: "sob-transcript-client" };
+const HOSTS = { server: `sob-ts-${process.pid}`, client: `sob-tc-${process.pid}` };
 
 /** One program in a terminal: what the terminal shows, and a way to type. */
 class Terminal {
@@ -69,34 +70,61 @@ function ip(...args: string[]): void {
   if (run.exitCode !== 0) throw new Error(`ip ${args.join(" ")}: ${run.stderr.toString().trim()}`);
 }
 
-function makeComputers(): void {
-  removeComputers();
+/**
+ * Two network namespaces joined by a virtual cable whose ends are created inside them (so
+ * no name is shared with another run), each end called eth0, as on a real computer.
+ * Waits until the cable has carrier on both ends: before that, connects are refused.
+ */
+async function makeComputers(): Promise<void> {
   ip("netns", "add", HOSTS.server);
   ip("netns", "add", HOSTS.client);
-  ip("link", "add", "sobt-server", "type", "veth", "peer", "name", "sobt-client");
-  ip("link", "set", "sobt-server", "netns", HOSTS.server);
-  ip("link", "set", "sobt-client", "netns", HOSTS.client);
-  ip("-n", HOSTS.server, "addr", "add", `${SERVER_IP}/24`, "dev", "sobt-server");
-  ip("-n", HOSTS.client, "addr", "add", `${CLIENT_IP}/24`, "dev", "sobt-client");
-  for (const [host, dev] of [
-    [HOSTS.server, "sobt-server"],
-    [HOSTS.client, "sobt-client"],
-  ] as const) {
+  ip(
+    "link",
+    "add",
+    "eth0",
+    "netns",
+    HOSTS.server,
+    "type",
+    "veth",
+    "peer",
+    "eth0",
+    "netns",
+    HOSTS.client,
+  );
+  ip("-n", HOSTS.server, "addr", "add", `${SERVER_IP}/24`, "dev", "eth0");
+  ip("-n", HOSTS.client, "addr", "add", `${CLIENT_IP}/24`, "dev", "eth0");
+  for (const host of [HOSTS.server, HOSTS.client]) {
     ip("-n", host, "link", "set", "lo", "up");
-    ip("-n", host, "link", "set", dev, "up");
+    ip("-n", host, "link", "set", "eth0", "up");
+  }
+  const deadline = Date.now() + 10_000;
+  for (const host of [HOSTS.server, HOSTS.client]) {
+    while (
+      !Bun.spawnSync(["ip", "-n", host, "link", "show", "eth0"])
+        .stdout.toString()
+        .includes("LOWER_UP")
+    ) {
+      if (Date.now() > deadline) throw new Error(`no carrier on ${host}'s eth0 within 10 s`);
+      await Bun.sleep(20);
+    }
   }
 }
 
 function removeComputers(): void {
-  for (const host of Object.values(HOSTS)) Bun.spawnSync(["ip", "netns", "del", host], { stderr: "ignore" });
+  for (const host of Object.values(HOSTS))
+    Bun.spawnSync(["ip", "netns", "del", host], { stderr: "ignore" });
 }
 
 /** The tutorial's test: start the server, start the client, type two messages, Ctrl-D. */
-async function conversation(clientHost: string, clientArgs: string[]): Promise<{ server: string; client: string }> {
+async function conversation(
+  clientHost: string,
+  clientArgs: string[],
+): Promise<{ server: string; client: string }> {
   const server = new Terminal(HOSTS.server, ["server.ts"]);
-  const client = new Terminal(clientHost, ["client.ts", ...clientArgs]);
+  let client: Terminal | undefined;
   try {
     await server.waitFor("Listening on");
+    client = new Terminal(clientHost, ["client.ts", ...clientArgs]);
     await client.waitFor("Type your msg here: ");
     await server.waitFor("Connection from : ");
     for (const [n, message] of ["Hello, server!", "How are you?"].entries()) {
@@ -113,14 +141,14 @@ async function conversation(clientHost: string, clientArgs: string[]): Promise<{
     };
   } finally {
     server.proc.kill();
-    client.proc.kill();
+    client?.proc.kill();
   }
 }
 
 /** The transcripts, by the name of their place in WALKTHROUGH.md. */
 export async function makeTranscripts(): Promise<Record<string, string>> {
-  makeComputers();
   try {
+    await makeComputers();
     const local = await conversation(HOSTS.server, []);
     const remote = await conversation(HOSTS.client, [SERVER_IP]);
     return {
@@ -137,9 +165,15 @@ export async function makeTranscripts(): Promise<Record<string, string>> {
 /** WALKTHROUGH.md with each transcript put in its place. */
 export function withTranscripts(text: string, transcripts: Record<string, string>): string {
   for (const [name, transcript] of Object.entries(transcripts)) {
-    const place = new RegExp(`(<!-- transcript: ${name} -->\\n)[^]*?(<!-- end of transcript -->)`);
-    if (!place.test(text)) throw new Error(`WALKTHROUGH.md has no place for the transcript ${name}`);
-    text = text.replace(place, (_all, start: string, end: string) => `${start}\`\`\`console\n${transcript}\n\`\`\`\n${end}`);
+    const place = new RegExp(
+      `(<!-- transcript: ${name} -->\\n)[\\s\\S]*?(<!-- end of transcript -->)`,
+    );
+    if (!place.test(text))
+      throw new Error(`WALKTHROUGH.md has no place for the transcript ${name}`);
+    text = text.replace(
+      place,
+      (_all, start: string, end: string) => `${start}\`\`\`console\n${transcript}\n\`\`\`\n${end}`,
+    );
   }
   return text;
 }
@@ -149,7 +183,9 @@ if (import.meta.main) {
   const fresh = withTranscripts(old, await makeTranscripts());
   if (process.argv.includes("--check")) {
     if (fresh !== old) {
-      console.error("The transcripts in WALKTHROUGH.md differ from a fresh run: bun scripts/transcripts.ts");
+      console.error(
+        "The transcripts in WALKTHROUGH.md differ from a fresh run: bun scripts/transcripts.ts",
+      );
       process.exit(1);
     }
     console.error("The transcripts in WALKTHROUGH.md match a fresh run.");

@@ -8,20 +8,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   CLIENT,
-  PROMPT,
-  PYTHON,
-  ROOT,
-  SERVER,
+  cleanUp,
   freePort,
   hasStackTrace,
+  PROMPT,
+  PYTHON,
   peerPort,
+  ROOT,
   rawConnect,
   runClient,
+  SERVER,
   spawnScript,
   startClient,
   startPeer,
   startServer,
-  cleanUp,
 } from "./harness";
 
 afterEach(cleanUp);
@@ -52,8 +52,9 @@ describe("errors a person makes", () => {
         const server = spawnScript(SERVER, ["--port", String(other.port)]);
         expect(await server.exit()).toBe(1);
         const line = oneLine(server.stderr);
-        expect(line).toContain(`Port ${other.port} is already in use`);
-        expect(line).toMatch(/stop the other server.*--port/);
+        expect(line).toBe(
+          `Port ${other.port} is in use: stop the other server (Ctrl-C), or use another --port.`,
+        );
         expect(server.stdout).toBe("");
       } finally {
         other.stop(true);
@@ -63,7 +64,10 @@ describe("errors a person makes", () => {
   );
 
   const canDropRoot = process.getuid?.() === 0 && Bun.which("setpriv") !== null;
-  if (!canDropRoot) console.error("skipped: a privileged port test needs root and setpriv to run the server as nobody");
+  if (!canDropRoot)
+    console.error(
+      "skipped: a privileged port test needs root and setpriv to run the server as nobody",
+    );
   test.skipIf(!canDropRoot)(
     "a privileged port refused by the system says why and suggests a port above 1023; exit 1",
     async () => {
@@ -73,14 +77,28 @@ describe("errors a person makes", () => {
         copyFileSync(SERVER, join(dir, "server.ts"));
         Bun.spawnSync(["chmod", "-R", "a+rX", dir]);
         const proc = Bun.spawn(
-          ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "bun", join(dir, "server.ts"), "--port", "1023"],
-          { stdout: "pipe", stderr: "pipe", env: { ...process.env, HOME: dir, BUN_INSTALL_CACHE_DIR: dir } },
+          [
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "bun",
+            join(dir, "server.ts"),
+            "--port",
+            "1023",
+          ],
+          {
+            stdout: "pipe",
+            stderr: "pipe",
+            env: { ...process.env, HOME: dir, BUN_INSTALL_CACHE_DIR: dir },
+          },
         );
         const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
         expect(code).toBe(1);
         const line = oneLine(stderr);
-        expect(line).toContain("port 1023");
-        expect(line).toMatch(/special privileges.*above 1023/);
+        expect(line).toBe(
+          "Port 1023 may need special privileges: use one above 1023, such as --port 1337.",
+        );
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -90,7 +108,13 @@ describe("errors a person makes", () => {
 
   for (const script of [SERVER, CLIENT]) {
     const name = script.endsWith("server.ts") ? "server.ts" : "client.ts";
-    for (const args of [["--port", "abc"], ["--port", "70000"], ["--port", "-1"], ["--port"], ["--colour", "blue"]]) {
+    for (const args of [
+      ["--port", "abc"],
+      ["--port", "70000"],
+      ["--port", "-1"],
+      ["--port"],
+      ["--colour", "blue"],
+    ]) {
       test(
         `${name} ${args.join(" ")} prints the usage; exit 2`,
         async () => {
@@ -123,8 +147,9 @@ describe("errors a person makes", () => {
       const client = await runClient(["--port", String(port)], "hello\n");
       expect(client.code).toBe(1);
       const line = oneLine(client.stderr);
-      expect(line).toContain(`Connection refused by 127.0.0.1:${port}`);
-      expect(line).toContain("bun server.ts");
+      expect(line).toBe(
+        `Connection refused by 127.0.0.1:${port}: start the server first (bun server.ts).`,
+      );
       expect(client.stdout).toBe("");
     },
     T,
@@ -133,9 +158,11 @@ describe("errors a person makes", () => {
   test(
     "client, a name that does not resolve: says the name could not be found; exit 1",
     async () => {
-      const client = await runClient(["--host", "no-such-host.invalid", "--timeout", "8"], "hello\n");
+      const client = await runClient(["no-such-host.invalid", "--timeout", "8"], "hello\n");
       expect(client.code).toBe(1);
-      expect(oneLine(client.stderr)).toContain('Could not find a computer named "no-such-host.invalid"');
+      expect(oneLine(client.stderr)).toBe(
+        'No computer named "no-such-host.invalid": check the name, or use the address the server prints.',
+      );
     },
     T,
   );
@@ -150,8 +177,9 @@ describe("errors a person makes", () => {
       const seconds = (performance.now() - started) / 1000;
       expect(client.code).toBe(1);
       const line = oneLine(client.stderr);
-      expect(line).toContain(`No answer from 127.0.0.1:${port} within 1 s`);
-      expect(line).toMatch(/address.*firewall or router/);
+      expect(line).toBe(
+        `No answer from 127.0.0.1:${port} in 1 s: check the address, firewall and server.`,
+      );
       expect(seconds).toBeGreaterThan(0.9);
     },
     T,
@@ -312,7 +340,11 @@ describe("faults of the connection", () => {
       server.proc.kill("SIGINT");
       expect(await server.exit()).toBe(130);
       expect(hasStackTrace(server.stderr)).toBe(false);
-      const refused = await Bun.connect({ hostname: "127.0.0.1", port: server.port, socket: { data() {} } }).then(
+      const refused = await Bun.connect({
+        hostname: "127.0.0.1",
+        port: server.port,
+        socket: { data() {} },
+      }).then(
         () => false,
         () => true,
       );
@@ -325,7 +357,11 @@ describe("faults of the connection", () => {
     "standard output closed early (bun server.ts | head -1): no EPIPE crash",
     async () => {
       const shell = Bun.spawn(
-        ["bash", "-c", `bun "${SERVER}" --port 0 | head -1; echo "server exit: \${PIPESTATUS[0]}" >&2`],
+        [
+          "bash",
+          "-c",
+          `bun "${SERVER}" --port 0 | head -1; echo "server exit: \${PIPESTATUS[0]}" >&2`,
+        ],
         { stdout: "pipe", stderr: "pipe" },
       );
       try {
@@ -341,7 +377,8 @@ describe("faults of the connection", () => {
         const client = await runClient(["--port", port], messages.join("\n") + "\n");
         expect(client.code).toBe(0);
         expect(client.stdout.match(/Got it!/g)?.length).toBe(50);
-        for (let r = await reader.read(); !r.done; r = await reader.read()) stderr += new TextDecoder().decode(r.value);
+        for (let r = await reader.read(); !r.done; r = await reader.read())
+          stderr += new TextDecoder().decode(r.value);
         expect(await new Response(shell.stdout).text()).toBe("Connection from : 127.0.0.1\n");
         expect(stderr).toContain("server exit: 0");
         expect(hasStackTrace(stderr)).toBe(false);
@@ -358,11 +395,18 @@ describe("faults of the connection", () => {
     async () => {
       const server = await startServer();
       const shell = Bun.spawn(
-        ["bash", "-c", `seq 1 2000 | bun "${CLIENT}" --port ${server.port} | head -c 30; echo "client exit: \${PIPESTATUS[1]}" >&2`],
+        [
+          "bash",
+          "-c",
+          `seq 1 2000 | bun "${CLIENT}" --port ${server.port} | head -c 30; echo "client exit: \${PIPESTATUS[1]}" >&2`,
+        ],
         { stdout: "pipe", stderr: "pipe" },
       );
       try {
-        const [stdout, stderr] = await Promise.all([new Response(shell.stdout).text(), new Response(shell.stderr).text()]);
+        const [stdout, stderr] = await Promise.all([
+          new Response(shell.stdout).text(),
+          new Response(shell.stderr).text(),
+        ]);
         await shell.exited;
         expect(stdout).toBe(`${PROMPT}Got it!\n${PROMPT}`.slice(0, 30));
         expect(stderr).toContain("client exit: 0");
@@ -395,8 +439,10 @@ describe("bad bytes", () => {
     T,
   );
 
-  const hostile = "\x1b[2J\x1b]0;pwned\x07\x1b]52;c;ZWNobyBoaQ==\x07back\bspace\x00nul\u009bC1\x7f\tand\ttabs";
-  const shown = "\\x1b[2J\\x1b]0;pwned\\x07\\x1b]52;c;ZWNobyBoaQ==\\x07back\\x08space\\x00nul\\x9bC1\\x7f\tand\ttabs";
+  const hostile =
+    "\x1b[2J\x1b]0;pwned\x07\x1b]52;c;ZWNobyBoaQ==\x07back\bspace\x00nul\u009bC1\x7f\tand\ttabs";
+  const shown =
+    "\\x1b[2J\\x1b]0;pwned\\x07\\x1b]52;c;ZWNobyBoaQ==\\x07back\\x08space\\x00nul\\x9bC1\\x7f\tand\ttabs";
 
   test(
     "terminal control codes from a client print as visible escapes on the server",
@@ -448,11 +494,17 @@ describe("bad bytes", () => {
       const serverPeak = server.watchMemory();
       // bench/flood.ts sends 300 MB without reading a reply, then checks that one more
       // message still gets its own "Got it!".
-      const flooder = Bun.spawn(["bun", join(ROOT, "bench", "flood.ts"), String(server.port), String(300 * 2 ** 20)], {
-        stdout: "pipe",
-        stderr: "pipe",
-      });
-      const [code, report] = await Promise.all([flooder.exited, new Response(flooder.stdout).text()]);
+      const flooder = Bun.spawn(
+        ["bun", join(ROOT, "bench", "flood.ts"), String(server.port), String(300 * 2 ** 20)],
+        {
+          stdout: "pipe",
+          stderr: "pipe",
+        },
+      );
+      const [code, report] = await Promise.all([
+        flooder.exited,
+        new Response(flooder.stdout).text(),
+      ]);
       expect(code).toBe(0);
       expect(JSON.parse(report).stillServing).toBe(true);
       expect(await server.exit()).toBe(0);

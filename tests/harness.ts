@@ -3,9 +3,9 @@
 // even when the test fails: each test file calls afterEach(cleanUp) itself (a hook
 // registered here would only reach the first file that imports this module).
 
-import type { Subprocess } from "bun";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Subprocess } from "bun";
 
 export const ROOT = join(import.meta.dir, "..");
 export const SERVER = join(ROOT, "server.ts");
@@ -48,14 +48,30 @@ export class Running {
   }
 
   /** Waits until standard error (or output) matches, failing on a deadline or on exit. */
-  async waitFor(pattern: RegExp, where: "stderr" | "stdout" = "stderr", ms = 5000): Promise<RegExpMatchArray> {
+  async waitFor(
+    pattern: RegExp,
+    where: "stderr" | "stdout" = "stderr",
+    ms = 5000,
+  ): Promise<RegExpMatchArray> {
     let match: RegExpMatchArray | null = null;
-    await this.waitUntil(() => (match = this[where].match(pattern)) !== null, `${pattern} on ${where}`, ms);
+    await this.waitUntil(
+      () => {
+        match = this[where].match(pattern);
+        return match !== null;
+      },
+      `${pattern} on ${where}`,
+      ms,
+    );
     return match!;
   }
 
   /** Waits until `pattern` has appeared `count` times on standard error (or output). */
-  async waitForCount(pattern: RegExp, count: number, where: "stderr" | "stdout" = "stderr", ms = 5000) {
+  async waitForCount(
+    pattern: RegExp,
+    count: number,
+    where: "stderr" | "stdout" = "stderr",
+    ms = 5000,
+  ) {
     const global = new RegExp(pattern.source, "g");
     const seen = () => this[where].match(global)?.length ?? 0;
     await this.waitUntil(() => seen() >= count, `${count} x ${pattern} on ${where}`, ms);
@@ -179,7 +195,10 @@ export async function rawConnect(port: number, host = "127.0.0.1") {
     const deadline = Date.now() + ms;
     while (!done()) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`${what} within ${ms} ms (received: ${JSON.stringify(received.slice(-200))})`);
+      if (left <= 0)
+        throw new Error(
+          `${what} within ${ms} ms (received: ${JSON.stringify(received.slice(-200))})`,
+        );
       await new Promise<void>((wake) => {
         waiters.push(wake);
         setTimeout(wake, left);
@@ -193,9 +212,11 @@ export async function rawConnect(port: number, host = "127.0.0.1") {
     sawEnd: () => sawEnd,
     closeError: () => closeError,
     /** Waits until the text received so far matches. */
-    waitFor: (pattern: RegExp, ms = 5000) => until(() => pattern.test(received), `no ${pattern} from the peer`, ms),
+    waitFor: (pattern: RegExp, ms = 5000) =>
+      until(() => pattern.test(received), `no ${pattern} from the peer`, ms),
     /** Waits until the peer has finished sending (an orderly end, a FIN). */
-    waitEnd: (ms = 5000) => until(() => sawEnd || isClosed, "the peer did not end the connection", ms),
+    waitEnd: (ms = 5000) =>
+      until(() => sawEnd || isClosed, "the peer did not end the connection", ms),
     /** Waits until the peer has closed the connection. */
     waitClosed: (ms = 5000) => until(() => isClosed, "the peer did not close", ms),
   };

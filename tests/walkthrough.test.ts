@@ -20,7 +20,7 @@ function section(title: string): string {
 
 /** The fenced code blocks of a text, with their language, in order. */
 function blocks(text: string): { lang: string; lines: string[] }[] {
-  return [...text.matchAll(/^```(\w*)\n([^]*?)^```$/gm)].map((m) => ({
+  return [...text.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({
     lang: m[1]!,
     lines: m[2]!.split("\n").filter((line) => line.trim() !== ""),
   }));
@@ -41,12 +41,16 @@ describe("WALKTHROUGH.md", () => {
       const ours = new Set(scripts[script].split("\n").map((line) => line.trim()));
       const quoted = blocks(section(title)).filter((b) => b.lang === "ts");
       expect(quoted.length).toBeGreaterThan(5);
-      for (const block of quoted) for (const line of block.lines) expect([line.trim(), ours.has(line.trim())]).toEqual([line.trim(), true]);
+      for (const block of quoted)
+        for (const line of block.lines)
+          expect([line.trim(), ours.has(line.trim())]).toEqual([line.trim(), true]);
     });
 
     test(`every "Step N:" heading of ${title.toLowerCase()} is a comment in ${script}.ts, and the other way round`, () => {
       const headings = [...section(title).matchAll(/^### (Step \d+: .+)$/gm)].map((m) => m[1]!);
-      const comments = [...scripts[script].matchAll(/^\s*\/\/ (Step \d+: .+)$/gm)].map((m) => m[1]!);
+      const comments = [...scripts[script].matchAll(/^\s*\/\/ (Step \d+: .+)$/gm)].map(
+        (m) => m[1]!,
+      );
       expect(headings.length).toBeGreaterThan(5);
       expect(comments).toEqual(headings);
     });
@@ -63,27 +67,39 @@ describe("WALKTHROUGH.md", () => {
   const hasTutorial = existsSync(tutorialFile);
   if (!hasTutorial) console.error(`skipped: the tutorial is not at ${tutorialFile}`);
 
-  test.skipIf(!hasTutorial)("every statement of the tutorial's Python server and client is paired, in order", () => {
-    // The tutorial's two programs: each runs from an "import socket" line to the first
-    // line that explains one of them ("import socket : This imports ...").
-    const lines = readFileSync(tutorialFile, "utf8").replaceAll("\r", "").split("\n");
-    const programs: string[][] = [];
-    lines.forEach((line, i) => {
-      if (line !== "import socket") return;
-      const end = lines.findIndex((l, j) => j > i && /^\S.* : [A-Z]/.test(l));
-      programs.push(lines.slice(i, end).map((l) => l.trim()).filter((l) => l !== ""));
-    });
-    expect(programs.length).toBe(2);
-    sides.forEach(({ title }, n) => {
-      const paired = blocks(section(title))
-        .filter((b) => b.lang === "python")
-        .flatMap((b) => b.lines.map((l) => l.trim()));
-      expect(paired).toEqual(programs[n]!);
-    });
-  });
+  test.skipIf(!hasTutorial)(
+    "every statement of the tutorial's Python server and client is paired, in order",
+    () => {
+      // The tutorial's two programs: each runs from an "import socket" line to the first
+      // line that explains one of them ("import socket : This imports ...").
+      const lines = readFileSync(tutorialFile, "utf8").replaceAll("\r", "").split("\n");
+      const programs: string[][] = [];
+      lines.forEach((line, i) => {
+        if (line !== "import socket") return;
+        const end = lines.findIndex((l, j) => j > i && /^\S.* : [A-Z]/.test(l));
+        programs.push(
+          lines
+            .slice(i, end)
+            .map((l) => l.trim())
+            .filter((l) => l !== ""),
+        );
+      });
+      expect(programs.length).toBe(2);
+      sides.forEach(({ title }, n) => {
+        const paired = blocks(section(title))
+          .filter((b) => b.lang === "python")
+          .flatMap((b) => b.lines.map((l) => l.trim()));
+        expect(paired).toEqual(programs[n]!);
+      });
+    },
+  );
 
-  const canRun = process.getuid?.() === 0 && Bun.which("ip") !== null && process.platform === "linux";
-  if (!canRun) console.error("skipped: checking the transcripts needs root and ip (network namespaces) on Linux");
+  const canRun =
+    process.getuid?.() === 0 && Bun.which("ip") !== null && process.platform === "linux";
+  if (!canRun)
+    console.error(
+      "skipped: checking the transcripts needs root and ip (network namespaces) on Linux",
+    );
   test.skipIf(!canRun)(
     "its transcripts match what the scripts print today",
     async () => {
