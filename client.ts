@@ -121,7 +121,7 @@ function giveUp(error: unknown): never {
     EOF: `The server closed the connection${words}`,
     EFBIG: "A line of input is longer than 64 MiB: send it in shorter lines.",
   };
-  quit(1, lines[code.replace("EHOST", "ENET")] ?? `${where} failed: ${message || error}`);
+  quit(1, lines[code.replace("EHOST", "ENET")] ?? `Stopped (${where}): ${message || error}`);
 }
 /** Ctrl-C, SIGTERM, a closed terminal: close the connection in order (an end, not a reset). */
 function stop(signal: "SIGINT" | "SIGTERM" | "SIGHUP"): void {

@@ -1,0 +1,310 @@
+// A class is also an adversary: resets at the worst moment, suspended peers, floods, endless
+// input, servers that talk without being asked. Nothing one of them does may stop the lesson.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
+import {
+  CLIENT,
+  cleanUp,
+  hasStackTrace,
+  PROMPT,
+  PYTHON,
+  Running,
+  rawConnect,
+  runClient,
+  spawnScript,
+  startClient,
+  startServer,
+} from "./harness";
+
+afterEach(cleanUp);
+
+const T = 15_000;
+const onLinux = process.platform === "linux";
+
+/** Exactly one line on standard error, and no stack trace. */
+function oneLine(stderr: string): string {
+  expect(hasStackTrace(stderr)).toBe(false);
+  const lines = stderr.trim().split("\n");
+  expect(lines).toHaveLength(1);
+  return lines[0]!;
+}
+
+/** A listener of our own on 127.0.0.1 playing a server that misbehaves; `using` stops it. */
+function listen(handlers: Parameters<typeof Bun.listen>[0]["socket"]) {
+  return Bun.listen({ hostname: "127.0.0.1", port: 0, allowHalfOpen: true, socket: handlers });
+}
+
+describe("no error of one connection ends the server", () => {
+  for (const mode of [["--keep-open"], []]) {
+    test.skipIf(!PYTHON)(
+      `a connection reset before the server accepts it closes only that one (${mode[0] ?? "single mode"})`,
+      async () => {
+        const server = await startServer(mode);
+        const student = await rawConnect(server.port);
+        await server.waitFor(/Connection from/, "stdout");
+        // Suspend the server, let a connection arrive and reset (SO_LINGER 0), then go on:
+        // the server meets a connection that is already gone when it accepts it.
+        server.proc.kill("SIGSTOP");
+        const reset = Bun.spawnSync([
+          PYTHON!,
+          "-c",
+          "import socket, struct, sys\n" +
+            "s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\n" +
+            "s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))\n" +
+            "s.close()",
+          String(server.port),
+        ]);
+        expect(reset.exitCode).toBe(0);
+        server.proc.kill("SIGCONT");
+        await server.waitFor(/Closed .* after an error|left abruptly|Turned away/);
+        // The student who was there is still served, and the server still runs.
+        student.socket.write("still here");
+        await student.waitFor(/Got it!/);
+        expect(server.proc.exitCode).toBeNull();
+        expect(server.stdout).toContain("still here");
+        expect(hasStackTrace(server.stderr)).toBe(false);
+      },
+      T,
+    );
+  }
+});
+
+describe("the client never hangs, and never calls a failure a success", () => {
+  test(
+    "a server that accepts and never answers: no reply within --timeout; exit 1",
+    async () => {
+      using silent = listen({ data() {} }); // suspended, or a student's own server
+      const client = await runClient(["--port", String(silent.port), "--timeout", "1"], "hi\n");
+      expect(client.code).toBe(1);
+      expect(oneLine(client.stderr)).toBe(
+        `No reply from 127.0.0.1:${silent.port} in 1 s: check the address, firewall and server.`,
+      );
+      expect(client.stdout).toBe(PROMPT);
+    },
+    T,
+  );
+
+  test(
+    "a server that never says goodbye after the end of input: gives up within --timeout; exit 1",
+    async () => {
+      using rude = listen({ data: (s) => void s.write("Got it!"), end() {} }); // never hangs up
+      const client = await runClient(["--port", String(rude.port), "--timeout", "1"], "hi\n");
+      expect(client.code).toBe(1);
+      expect(oneLine(client.stderr)).toBe(
+        `No goodbye from 127.0.0.1:${rude.port} in 1 s: check the address, firewall and server.`,
+      );
+      expect(client.stdout).toBe(`${PROMPT}Got it!\n${PROMPT}`);
+    },
+    T,
+  );
+
+  test(
+    "a server that hangs up before the end of input is a failure, with its last words; exit 1",
+    async () => {
+      using brief = listen({ data: (s) => void s.end("Got it! Bye.") });
+      const client = await runClient(["--port", String(brief.port)], "one\ntwo\n");
+      expect(client.code).toBe(1);
+      expect(client.stderr).toMatch(
+        /^The server (closed|reset) the connection.*; its last words: Got it! Bye\.\n$/,
+      );
+    },
+    T,
+  );
+
+  test.skipIf(!onLinux)(
+    "a server that sends without being asked: the kernel pushes back, memory stays bounded, the client gives up in time",
+    async () => {
+      const pushedBack = Promise.withResolvers<number>();
+      let sent = 0;
+      const block = new Uint8Array(1 << 20).fill(0x41);
+      using talker = listen({
+        open(s) {
+          // Write as much as the client's side takes, every 200 ms, until it takes nothing.
+          const push = () => {
+            let wrote = 0;
+            for (let n = s.write(block); n > 0; n = s.write(block)) wrote += n;
+            sent += wrote;
+            if (wrote === 0) pushedBack.resolve(sent);
+            else setTimeout(push, 200);
+          };
+          push();
+        },
+        drain() {},
+      });
+      const client = startClient(["--port", String(talker.port), "--timeout", "1"]); // idle
+      const peak = client.watchMemory();
+      const total = await pushedBack.promise; // the kernel's buffers are full: it stopped taking
+      expect(total).toBeLessThan(64 * 2 ** 20); // far less than a server could send
+      expect(peak()).toBeLessThan(150 * 2 ** 20);
+      client.proc.stdin!.end(); // the student ends the input: it waits a --timeout for a goodbye
+      expect(await client.exit()).toBe(1);
+      expect(oneLine(client.stderr)).toBe(
+        `No goodbye from 127.0.0.1:${talker.port} in 1 s: check the address, firewall and server.`,
+      );
+    },
+    T,
+  );
+
+  test.skipIf(!onLinux)(
+    "standard input of /dev/zero (one endless line): one line that says so, memory bounded; exit 1",
+    async () => {
+      const server = await startServer();
+      const client = startClient(["--port", String(server.port)], Bun.file("/dev/zero"));
+      const peak = client.watchMemory();
+      expect(await client.exit()).toBe(1);
+      expect(oneLine(client.stderr)).toBe(
+        "A line of input is longer than 64 MiB: send it in shorter lines.",
+      );
+      expect(peak()).toBeLessThan(300 * 2 ** 20);
+    },
+    30_000,
+  );
+
+  test(
+    "standard input that is a directory: one line, no stack trace; exit 1",
+    async () => {
+      const server = await startServer();
+      // Through a shell, as a student would type it: bun client.ts < some-folder
+      const shell = 'exec bun "$0" --port "$1" < "$2"';
+      const client = new Running(
+        Bun.spawn(["sh", "-c", shell, CLIENT, String(server.port), import.meta.dir], {
+          stdout: "pipe",
+          stderr: "pipe",
+        }),
+      );
+      expect(await client.exit()).toBe(1);
+      expect(oneLine(client.stderr)).toContain("EISDIR");
+    },
+    T,
+  );
+});
+
+describe("the class server", () => {
+  test.skipIf(!onLinux)(
+    "turned-away clients are closed fully: 200 of them hold no descriptor of the server's",
+    async () => {
+      const server = await startServer(["--keep-open", "--max-clients", "1"]);
+      const fds = () => readdirSync(`/proc/${server.proc.pid}/fd`).length;
+      const inside = await rawConnect(server.port);
+      await server.waitFor(/Connection from/, "stdout");
+      const before = fds();
+      const away = await Promise.all(Array.from({ length: 200 }, () => rawConnect(server.port)));
+      await Promise.all(away.map((peer) => peer.waitEnd()));
+      for (const peer of away) expect(peer.received()).toContain("The server is full");
+      expect(fds()).toBeLessThanOrEqual(before + 2);
+      inside.socket.write("still served");
+      await inside.waitFor(/Got it!/);
+    },
+    T,
+  );
+
+  test(
+    "Ctrl-C on --keep-open with students connected prints one Stopped line; exit 130",
+    async () => {
+      const server = await startServer(["--keep-open"]);
+      const students = await Promise.all([1, 2, 3].map(() => rawConnect(server.port)));
+      await server.waitForCount(/Connection from/, 3, "stdout");
+      server.proc.kill("SIGINT");
+      expect(await server.exit()).toBe(130);
+      for (const student of students) await student.waitEnd();
+      expect(server.stderr.match(/Stopped by Ctrl-C\./g)).toHaveLength(1);
+      expect(server.stderr).not.toContain(" left");
+    },
+    T,
+  );
+
+  test(
+    "SIGHUP (the terminal window closed) ends the server as Ctrl-C does; exit 129",
+    async () => {
+      const server = await startServer();
+      const student = await rawConnect(server.port);
+      await server.waitFor(/Connection from/, "stdout");
+      server.proc.kill("SIGHUP");
+      expect(await server.exit()).toBe(129);
+      await student.waitEnd();
+      expect(server.stderr).toContain("Stopped by SIGHUP.");
+    },
+    T,
+  );
+
+  test(
+    "SIGHUP ends the client as Ctrl-C does, closing in order; exit 129",
+    async () => {
+      let sawEnd = false;
+      using server = listen({
+        data: (s) => void s.write("Got it!"),
+        end: () => {
+          sawEnd = true;
+        },
+      });
+      const client = startClient(["--port", String(server.port)]);
+      client.proc.stdin!.write("hello\n");
+      await client.waitFor(/Got it!\nType your msg here: $/, "stdout");
+      client.proc.kill("SIGHUP");
+      expect(await client.exit()).toBe(129);
+      expect(client.stderr).toContain("Stopped by SIGHUP.");
+      await Bun.sleep(0); // the end arrived before the exit; let the listener's handler run
+      expect(sawEnd).toBe(true);
+    },
+    T,
+  );
+
+  test(
+    "characters that reorder or hide text print as visible escapes",
+    async () => {
+      const server = await startServer();
+      const peer = await rawConnect(server.port);
+      peer.socket.write("abc\u202edcba\u2066x\u2069\u200b\u200f\ufeff\u2028end");
+      await peer.waitFor(/Got it!/);
+      peer.socket.shutdown();
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe(
+        "Connection from : 127.0.0.1\nabc\\u202edcba\\u2066x\\u2069\\u200b\\u200f\\ufeff\\u2028end\n",
+      );
+    },
+    T,
+  );
+
+  test(
+    "with --keep-open, a flood of newlines prints no blank lines, and each line names its sender",
+    async () => {
+      const server = await startServer(["--keep-open"]);
+      const peer = await rawConnect(server.port);
+      peer.socket.write(`${"\n".repeat(100_000)}one\n\n\ntwo${"\n".repeat(100_000)}`);
+      await peer.waitFor(/Got it!/);
+      peer.socket.end();
+      await server.waitFor(/left; 0 connected/);
+      const lines = server.stdout.trim().split("\n");
+      expect(lines).toHaveLength(3);
+      expect(lines[1]).toMatch(/^127\.0\.0\.1:\d+: one$/);
+      expect(lines[2]).toMatch(/^127\.0\.0\.1:\d+: two$/);
+    },
+    T,
+  );
+
+  test(
+    "the client prints the server's escapes, too: a server cannot hide or reverse text",
+    async () => {
+      using evil = listen({
+        data: (s) => void s.write("Got \u202eit!\u200b"),
+        end: (s) => s.end(),
+      });
+      const client = await runClient(["--port", String(evil.port)], "hi\n");
+      expect(client.code).toBe(0);
+      expect(client.stdout).toBe(`${PROMPT}Got \\u202eit!\\u200b\n${PROMPT}`);
+    },
+    T,
+  );
+
+  test(
+    "a --timeout too large for a timer is a usage mistake, not a runtime warning; exit 2",
+    async () => {
+      const proc = spawnScript(CLIENT, ["--timeout", "3000000"]);
+      expect(await proc.exit()).toBe(2);
+      expect(proc.stderr).toContain("--timeout takes a whole number from 1 to 2000000");
+      expect(proc.stderr).not.toContain("TimeoutOverflowWarning");
+    },
+    T,
+  );
+});
