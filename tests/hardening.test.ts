@@ -288,7 +288,7 @@ describe("the class server", () => {
     async () => {
       using evil = listen({
         data: (s) => void s.write("Got \u202eit!\u200b"),
-        end: (s) => s.end(),
+        end: (s) => void s.end(),
       });
       const client = await runClient(["--port", String(evil.port)], "hi\n");
       expect(client.code).toBe(0);
