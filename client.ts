@@ -67,7 +67,7 @@ while (true) {
 
 // End of input: tell the server (a half-close); the close handler above prints its goodbye.
 if (process.stdin.isTTY) console.error(); // after Ctrl-D, end the prompt's line
-await Bun.sleep(50); // a hang-up sent right behind the last reply arrives by then: hear it first
+await Bun.sleep(20); // a hang-up sent right behind the last reply arrives by then: hear it first
 got.inputEnded = true;
 s.shutdown();
 await within("goodbye", new Promise(() => {}));
