@@ -76,9 +76,9 @@ await within("goodbye", new Promise(() => {}));
 /** Python's input(): prints the prompt, reads a line (as bytes, without its "\n" or "\r\n"). */
 async function input(prompt: string): Promise<Uint8Array | undefined> {
   process.stdout.write(prompt);
-  const { done, value: line } = await lines.next();
-  if (done || (line.length === 1 && line[0] === 26)) return; // 26: Ctrl-Z alone (Windows)
-  return line.at(-1) === 13 ? line.subarray(0, -1) : line; // 13: "\r" of Windows' "\r\n"
+  const next = await lines.next();
+  const line = next.value?.at(-1) === 13 ? next.value.subarray(0, -1) : next.value; // "\r\n"
+  return !line || (line.length === 1 && line[0] === 26) ? undefined : line; // end; Ctrl-Z alone
 }
 /** Standard input a line at a time, as bytes (so a 50 MB line is never copied to a string). */
 async function* readLines(): AsyncGenerator<Uint8Array> {

@@ -6,6 +6,7 @@ import {
   CLIENT,
   cleanUp,
   hasStackTrace,
+  POSIX,
   PROMPT,
   PYTHON,
   Running,
@@ -210,7 +211,7 @@ describe("addresses", () => {
 });
 
 describe("the whole class at once (--keep-open)", () => {
-  test(
+  test.skipIf(!POSIX)(
     "prints each connection and each message with its sender's address:port, answers each, keeps running",
     async () => {
       const server = await startServer(["--keep-open"]);
@@ -321,41 +322,45 @@ describe("the whole class at once (--keep-open)", () => {
     T,
   );
 
-  test("a class of 60 clients sending 15 messages each: every reply arrives, every message printed once with its sender", async () => {
-    const server = await startServer(["--keep-open"]);
-    const students = 60;
-    const each = 15;
-    const clients: Running[] = [];
-    for (let s = 0; s < students; s++) {
-      const input =
-        Array.from({ length: each }, (_, m) => `student ${s} message ${m}`).join("\n") + "\n";
-      clients.push(startClient(["127.0.0.1", "--port", String(server.port)], new Blob([input])));
-    }
-    const codes = await Promise.all(clients.map((c) => c.exit()));
-    expect(codes.every((code) => code === 0)).toBe(true);
-    for (const c of clients) expect(c.stdout).toBe(answered(each) + PROMPT);
-    await server.waitForCount(/left; \d+ connected\./, students, "stderr", 20_000);
-    const lines = server.stdout.trim().split("\n");
-    expect(lines.filter((l) => l === "Connection from : 127.0.0.1").length).toBe(students);
-    const messages = lines.filter((l) => !l.startsWith("Connection from"));
-    expect(messages.length).toBe(students * each);
-    const portOf = new Map<number, string>();
-    const seen = new Set<string>();
-    for (const line of messages) {
-      const m = line.match(/^127\.0\.0\.1:(\d+): (student (\d+) message (\d+))$/);
-      expect(m).not.toBeNull();
-      const [, port, text, student] = m!;
-      expect(seen.has(text!)).toBe(false);
-      seen.add(text!);
-      const known = portOf.get(Number(student));
-      if (known === undefined) portOf.set(Number(student), port!);
-      else expect(port).toBe(known);
-    }
-    expect(seen.size).toBe(students * each);
-    expect(new Set(portOf.values()).size).toBe(students);
-    server.proc.kill("SIGINT");
-    expect(await server.exit()).toBe(130);
-  }, 90_000);
+  test.skipIf(!POSIX)(
+    "a class of 60 clients sending 15 messages each: every reply arrives, every message printed once with its sender",
+    async () => {
+      const server = await startServer(["--keep-open"]);
+      const students = 60;
+      const each = 15;
+      const clients: Running[] = [];
+      for (let s = 0; s < students; s++) {
+        const input =
+          Array.from({ length: each }, (_, m) => `student ${s} message ${m}`).join("\n") + "\n";
+        clients.push(startClient(["127.0.0.1", "--port", String(server.port)], new Blob([input])));
+      }
+      const codes = await Promise.all(clients.map((c) => c.exit()));
+      expect(codes.every((code) => code === 0)).toBe(true);
+      for (const c of clients) expect(c.stdout).toBe(answered(each) + PROMPT);
+      await server.waitForCount(/left; \d+ connected\./, students, "stderr", 20_000);
+      const lines = server.stdout.trim().split("\n");
+      expect(lines.filter((l) => l === "Connection from : 127.0.0.1").length).toBe(students);
+      const messages = lines.filter((l) => !l.startsWith("Connection from"));
+      expect(messages.length).toBe(students * each);
+      const portOf = new Map<number, string>();
+      const seen = new Set<string>();
+      for (const line of messages) {
+        const m = line.match(/^127\.0\.0\.1:(\d+): (student (\d+) message (\d+))$/);
+        expect(m).not.toBeNull();
+        const [, port, text, student] = m!;
+        expect(seen.has(text!)).toBe(false);
+        seen.add(text!);
+        const known = portOf.get(Number(student));
+        if (known === undefined) portOf.set(Number(student), port!);
+        else expect(port).toBe(known);
+      }
+      expect(seen.size).toBe(students * each);
+      expect(new Set(portOf.values()).size).toBe(students);
+      server.proc.kill("SIGINT");
+      expect(await server.exit()).toBe(130);
+    },
+    90_000,
+  );
 });
 
 describe("two real computers (network namespaces)", () => {

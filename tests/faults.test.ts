@@ -11,6 +11,7 @@ import {
   cleanUp,
   freePort,
   hasStackTrace,
+  POSIX,
   PROMPT,
   PYTHON,
   peerPort,
@@ -275,7 +276,7 @@ describe("faults of the connection", () => {
     ["SIGINT", 130],
     ["SIGTERM", 143],
   ] as const) {
-    test(
+    test.skipIf(!POSIX)(
       `${signal} on the server closes the connection in order; exit ${code}, no trace`,
       async () => {
         const server = await startServer();
@@ -293,7 +294,7 @@ describe("faults of the connection", () => {
       T,
     );
 
-    test(
+    test.skipIf(!POSIX)(
       `${signal} on the client closes the connection in order; exit ${code}, no trace`,
       async () => {
         let sawEnd = false;
@@ -333,7 +334,7 @@ describe("faults of the connection", () => {
     );
   }
 
-  test(
+  test.skipIf(!POSIX)(
     "Ctrl-C on an idle server ends it; exit 130",
     async () => {
       const server = await startServer();
@@ -353,7 +354,7 @@ describe("faults of the connection", () => {
     T,
   );
 
-  test(
+  test.skipIf(!POSIX)(
     "standard output closed early (bun server.ts | head -1): no EPIPE crash",
     async () => {
       const shell = Bun.spawn(
@@ -390,7 +391,7 @@ describe("faults of the connection", () => {
     T,
   );
 
-  test(
+  test.skipIf(!POSIX)(
     "the client's standard output closed early (bun client.ts | head -c 30): no EPIPE crash",
     async () => {
       const server = await startServer();

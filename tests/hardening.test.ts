@@ -7,6 +7,7 @@ import {
   CLIENT,
   cleanUp,
   hasStackTrace,
+  POSIX,
   PROMPT,
   PYTHON,
   Running,
@@ -37,7 +38,7 @@ function listen(handlers: Parameters<typeof Bun.listen>[0]["socket"]) {
 
 describe("no error of one connection ends the server", () => {
   for (const mode of [["--keep-open"], []]) {
-    test.skipIf(!PYTHON)(
+    test.skipIf(!PYTHON || !POSIX)(
       `a connection reset before the server accepts it closes only that one (${mode[0] ?? "single mode"})`,
       async () => {
         const server = await startServer(mode);
@@ -161,7 +162,7 @@ describe("the client never hangs, and never calls a failure a success", () => {
     30_000,
   );
 
-  test(
+  test.skipIf(!POSIX)(
     "standard input that is a directory: one line, no stack trace; exit 1",
     async () => {
       const server = await startServer();
@@ -199,7 +200,7 @@ describe("the class server", () => {
     T,
   );
 
-  test(
+  test.skipIf(!POSIX)(
     "Ctrl-C on --keep-open with students connected prints one Stopped line; exit 130",
     async () => {
       const server = await startServer(["--keep-open"]);
@@ -214,7 +215,7 @@ describe("the class server", () => {
     T,
   );
 
-  test(
+  test.skipIf(!POSIX)(
     "SIGHUP (the terminal window closed) ends the server as Ctrl-C does; exit 129",
     async () => {
       const server = await startServer();
@@ -228,7 +229,7 @@ describe("the class server", () => {
     T,
   );
 
-  test(
+  test.skipIf(!POSIX)(
     "SIGHUP ends the client as Ctrl-C does, closing in order; exit 129",
     async () => {
       let sawEnd = false;

@@ -229,6 +229,10 @@ export function hasStackTrace(text: string): boolean {
 
 export const PYTHON = Bun.which("python3");
 
+/** Signals (SIGINT, SIGHUP, SIGSTOP, ...) and a POSIX shell: not on Windows, where they skip. */
+export const POSIX = process.platform !== "win32";
+if (!POSIX) console.error("skipped: the signal and shell tests need a POSIX system");
+
 /** Starts one of the Python peers in tests/peers; those that listen print their port first. */
 export function startPeer(script: string, args: string[] = []): Running {
   const proc = Bun.spawn([PYTHON ?? "python3", join(import.meta.dir, "peers", script), ...args], {

@@ -7,6 +7,7 @@ import {
   CLIENT,
   cleanUp,
   hasStackTrace,
+  POSIX,
   PROMPT,
   ROOT,
   rawConnect,
@@ -167,7 +168,7 @@ describe("the tutorial, on one computer", () => {
     T,
   );
 
-  test(
+  test.skipIf(!POSIX)(
     "printf 'hello\\nworld\\n' | bun client.ts ends by itself, and so does the server",
     async () => {
       const server = await startServer();

@@ -1,0 +1,175 @@
+// What a class on Windows and macOS laptops meets, tested here on Linux: Ctrl-Z as Windows
+// hands it over, a hosts file that lists ::1 first, many network interfaces, and the error
+// codes other systems (or later Bun releases) report.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { networkInterfaces, tmpdir } from "node:os";
+import { join } from "node:path";
+import { CLIENT, cleanUp, PROMPT, Running, runClient, SERVER, startServer } from "./harness";
+
+afterEach(cleanUp);
+
+const T = 15_000;
+const PEERS = join(import.meta.dir, "peers");
+const isRoot = process.getuid?.() === 0 && process.platform === "linux";
+const hasIPv6Loopback = Object.values(networkInterfaces()).some((list) =>
+  (list ?? []).some((a) => a.address === "::1"),
+);
+
+/** Whether a network interface in namespace `ns` has carrier (its cable is "plugged in"). */
+function carrier(ns: string, name: string): boolean {
+  return Bun.spawnSync(["ip", "-n", ns, "link", "show", name])
+    .stdout.toString()
+    .includes("LOWER_UP");
+}
+
+/** Runs a script with tests/peers/fail-with.ts preloaded: Bun reports `code` as it would. */
+async function failingWith(code: string, script: string, args: string[]) {
+  const proc = Bun.spawn(["bun", "--preload", join(PEERS, "fail-with.ts"), script, ...args], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, FAIL_WITH: code },
+  });
+  const run = new Running(proc);
+  return { code: await run.exit(), stderr: run.stderr.trim() };
+}
+
+describe("Windows", () => {
+  test(
+    "a line that is only Ctrl-Z (as Windows' console hands it over) ends the input, as in Python",
+    async () => {
+      const server = await startServer();
+      const client = await runClient(["--port", String(server.port)], "hi\r\n\x1a\r\nnot sent\r\n");
+      expect(client.code).toBe(0);
+      expect(client.stdout).toBe(`${PROMPT}Got it!\n${PROMPT}`);
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe("Connection from : 127.0.0.1\nhi\n");
+    },
+    T,
+  );
+
+  test(
+    "a port the system reserves above 1023 (EACCES on Windows) names netsh and asks for another",
+    async () => {
+      const reserved = await failingWith("EACCES", SERVER, ["--port", "1337"]);
+      expect(reserved.code).toBe(1);
+      expect(reserved.stderr).toBe(
+        "Port 1337 is reserved or blocked: try another (Windows: netsh interface ipv4 show excludedportrange protocol=tcp).",
+      );
+      const privileged = await failingWith("EACCES", SERVER, ["--port", "80"]);
+      expect(privileged.stderr).toBe(
+        "Port 80 may need special privileges: use one above 1023, such as --port 1337.",
+      );
+    },
+    T,
+  );
+});
+
+describe("connect errors Bun 1.4.5 reports as refused on Linux", () => {
+  for (const [code, line] of [
+    [
+      "EHOSTUNREACH",
+      "No way to reach 10.9.8.7:1337: check the address, and that you share a network.",
+    ],
+    [
+      "ENETUNREACH",
+      "No way to reach 10.9.8.7:1337: check the address, and that you share a network.",
+    ],
+    ["ETIMEDOUT", "No answer from 10.9.8.7:1337 in 10 s: check the address, firewall and server."],
+    [
+      "ECONNREFUSED",
+      "Connection refused by 10.9.8.7:1337: start the server first (bun server.ts); on macOS, allow Local Network.",
+    ],
+  ] as const) {
+    test(
+      `${code} from the system gets its own line; exit 1`,
+      async () => {
+        const client = await failingWith(code, CLIENT, ["10.9.8.7"]);
+        expect(client.code).toBe(1);
+        expect(client.stderr).toBe(line);
+      },
+      T,
+    );
+  }
+});
+
+describe("a class's laptops", () => {
+  const why = !isRoot ? "root on Linux" : !Bun.which("unshare") ? "unshare" : "";
+  if (why || !hasIPv6Loopback) console.error(`skipped: the hosts-file test needs ${why || "::1"}`);
+  test.skipIf(why !== "" || !hasIPv6Loopback)(
+    "--host localhost where the hosts file lists only ::1: the server's own hint connects",
+    async () => {
+      // Debian, Ubuntu, macOS and Windows list "::1 localhost"; Bun then listens on ::1 only.
+      const hosts = join(tmpdir(), `sob-hosts-${process.pid}`);
+      writeFileSync(hosts, "::1 localhost\n127.0.0.1 not-localhost\n");
+      const inside = 'mount --bind "$0" /etc/hosts && exec bun "$1" --host localhost --port 0';
+      const check = new Running(
+        Bun.spawn(["unshare", "-m", "sh", "-c", inside, hosts, join(PEERS, "hint-check.ts")], {
+          stdout: "pipe",
+          stderr: "pipe",
+        }),
+      );
+      expect(await check.exit()).toBe(0);
+      const result = JSON.parse(check.stdout) as { banner: string; code: number; stdout: string };
+      expect(result.banner).toMatch(/^On this computer: bun client\.ts localhost --port \d+$/m);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe(`${PROMPT}Got it!\n${PROMPT}`);
+    },
+    T,
+  );
+
+  const ip = Bun.which("ip");
+  test.skipIf(!isRoot || !ip)(
+    "the banner names each interface, lists wired and Wi-Fi first, and leaves out link-local",
+    async () => {
+      const ns = `sob-nics-${process.pid}`;
+      const run = (...args: string[]) => {
+        const r = Bun.spawnSync([ip!, "-n", ns, ...args], { stderr: "pipe" });
+        if (r.exitCode !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr}`);
+      };
+      try {
+        expect(Bun.spawnSync([ip!, "netns", "add", ns]).exitCode).toBe(0);
+        // Made in this order on purpose: the VPN and the container bridge come first. Each
+        // is one end of a virtual cable whose other end stays in the namespace, unnamed.
+        const nics = [
+          ["tun0", "10.8.0.2/24"],
+          ["docker0", "172.17.0.1/16"],
+          ["eth1", "169.254.10.20/16"],
+          ["wlan0", "192.168.1.20/24"],
+          ["eth0", "10.0.0.5/24"],
+        ] as const;
+        for (const [i, [name, address]] of nics.entries()) {
+          run("link", "add", name, "type", "veth", "peer", "name", `peer${i}`);
+          run("addr", "add", address, "dev", name);
+          run("link", "set", name, "up");
+          run("link", "set", `peer${i}`, "up");
+        }
+        // Addresses show only once a cable has carrier: wait for it on every one.
+        const deadline = Date.now() + 5000;
+        while (!nics.every(([name]) => carrier(ns, name))) {
+          if (Date.now() > deadline) throw new Error("no carrier within 5 s");
+          await Bun.sleep(10);
+        }
+        const server = new Running(
+          Bun.spawn([ip!, "netns", "exec", ns, "bun", SERVER, "--port", "4000"], {
+            stdout: "pipe",
+            stderr: "pipe",
+          }),
+        );
+        await server.waitFor(/firewall/);
+        const others = server.stderr.split("\n").filter((l) => l.startsWith("From another"));
+        expect(others).toEqual([
+          "From another computer, over wlan0: bun client.ts 192.168.1.20 --port 4000",
+          "From another computer, over eth0: bun client.ts 10.0.0.5 --port 4000",
+          "From another computer, over tun0: bun client.ts 10.8.0.2 --port 4000",
+          "From another computer, over docker0: bun client.ts 172.17.0.1 --port 4000",
+        ]);
+      } finally {
+        Bun.spawnSync([ip!, "netns", "del", ns]);
+      }
+    },
+    T,
+  );
+});
