@@ -40,7 +40,7 @@ const server = Bun.listen<Connection>({
         clients.add(conn);
         // Step 6: print who connected
         // print('Connection from : ' + addr[0])
-        return console.log("Connection from : " + ip);
+        return console.log("Connection from : " + (keepOpen ? name : ip)); // --keep-open: :port
       }
       console.error(`Turned away ${conn.data.name}: the server ${BUSY}.`); // one too many:
       conn.end(`The server ${BUSY}: try again later.`); // say why, then close it fully

@@ -1,0 +1,38 @@
+#!/usr/bin/env bun
+// Exercise 2: one big message, one line of 1,000,000 "x". How many times does the server
+// print, and how many "Got it!" come back? Run it in any terminal:
+//   bun exercises/2-big-message.ts
+// It runs server.ts and client.ts itself and shows a summary, not a million x.
+import { join } from "node:path";
+
+const root = join(import.meta.dir, "..");
+const server = Bun.spawn(["bun", join(root, "server.ts"), "--port", "0"], {
+  stdout: "pipe",
+  stderr: "pipe",
+});
+let banner = "";
+const reader = server.stderr.getReader();
+while (!/Listening on \S+:(\d+)/.test(banner)) {
+  const { value, done } = await reader.read();
+  if (done) throw new Error(`server.ts did not start: ${banner}`);
+  banner += new TextDecoder().decode(value);
+}
+const port = banner.match(/Listening on \S+:(\d+)/)?.[1] ?? "1337";
+const client = Bun.spawn(["bun", join(root, "client.ts"), "--port", port], {
+  stdin: new Blob([`${"x".repeat(1_000_000)}\n`]),
+  stdout: "pipe",
+  stderr: "inherit",
+});
+const [clientOut, serverOut] = await Promise.all([
+  new Response(client.stdout).text(),
+  new Response(server.stdout).text(),
+]);
+const pieces = serverOut.split("\n").slice(1, -1);
+const answers = clientOut.split("Got it!").length - 1;
+
+console.log("The client sent one line of 1,000,000 x (one message, as the tutorial sends it).");
+console.log(`The server printed it in ${pieces.length} piece(s), of these lengths:`);
+console.log(`  ${pieces.map((p) => p.length.toLocaleString("en-US")).join(", ")}`);
+console.log(`The client received ${answers} "Got it!": one for each piece the server read.`);
+console.log("TCP hands over whatever has arrived; a big message comes in several reads.");
+console.log("The numbers change from run to run and from computer to computer: that is the point.");

@@ -1,0 +1,39 @@
+#!/usr/bin/env bun
+// Exercise 3: a second client while the first is connected. Run it in any terminal:
+//   bun exercises/3-second-client.ts
+// It starts server.ts, connects a first client that stays, then runs client.ts as a second.
+import { join } from "node:path";
+
+const root = join(import.meta.dir, "..");
+const server = Bun.spawn(["bun", join(root, "server.ts"), "--port", "0"], {
+  stdout: "ignore",
+  stderr: "pipe",
+});
+let banner = "";
+const reader = server.stderr.getReader();
+while (!/Listening on \S+:(\d+)/.test(banner)) {
+  const { value, done } = await reader.read();
+  if (done) throw new Error(`server.ts did not start: ${banner}`);
+  banner += new TextDecoder().decode(value);
+}
+const port = banner.match(/Listening on \S+:(\d+)/)?.[1] ?? "1337";
+const first = await Bun.connect({
+  hostname: "127.0.0.1",
+  port: Number(port),
+  socket: { data() {} },
+});
+const second = Bun.spawn(["bun", join(root, "client.ts"), "--port", port], {
+  stdin: new Blob(["hello\n"]),
+  stdout: "ignore",
+  stderr: "pipe",
+});
+const [code, said] = await Promise.all([second.exited, new Response(second.stderr).text()]);
+first.end();
+await server.exited;
+
+console.log("A first client is connected; a second one starts. The second one says:");
+console.log(`  ${said.trim()}`);
+console.log(`and exits with status ${code} (1: a network problem).`);
+console.log("The tutorial's server serves one client. Ours keeps listening while it does, and");
+console.log("tells anyone else it is busy. The tutorial's Python would leave them waiting,");
+console.log('silently, in its queue. "Connection refused" thus always means: nobody listens.');

@@ -1,0 +1,70 @@
+// The exercises run as a student runs them (bun exercises/NAME.ts), and say what they
+// promise to show.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { cleanUp, ROOT, Running, spawnScript } from "./harness";
+
+afterEach(cleanUp);
+
+const T = 20_000;
+const exercise = (name: string, args: string[] = []) =>
+  spawnScript(join(ROOT, "exercises", `${name}.ts`), args);
+
+describe("exercises", () => {
+  test(
+    "1: three quick writes, and what the server read (usually one read of all three)",
+    async () => {
+      const run = exercise("1-three-writes");
+      expect(await run.exit()).toBe(0);
+      expect(run.stdout).toContain("The client wrote three times: one, two, three.");
+      const reads = Number(run.stdout.match(/The server read (\d+) time/)?.[1]);
+      expect(reads).toBeGreaterThanOrEqual(1);
+      expect(run.stdout).toContain(reads === 1 ? "  onetwothree\n" : "came apart");
+      expect(run.stdout).toMatch(/It answered \d "Got it!"/);
+    },
+    T,
+  );
+
+  test(
+    "2: a line of a million x arrives in pieces, one Got it! each, and is not printed whole",
+    async () => {
+      const run = exercise("2-big-message");
+      expect(await run.exit()).toBe(0);
+      const pieces = Number(run.stdout.match(/printed it in (\d+) piece/)?.[1]);
+      const lengths = run.stdout.match(/of these lengths:\n {2}(.*)\n/)?.[1] ?? "";
+      const sum = lengths.split(", ").reduce((n, l) => n + Number(l.replaceAll(",", "")), 0);
+      expect(sum).toBe(1_000_000);
+      expect(run.stdout).toContain(`The client received ${pieces} "Got it!"`);
+      expect(run.stdout).not.toContain("x".repeat(100));
+    },
+    T,
+  );
+
+  test(
+    "3: a second client while the first is connected is told the server is busy",
+    async () => {
+      const run = exercise("3-second-client");
+      expect(await run.exit()).toBe(0);
+      expect(run.stdout).toMatch(/The server is busy with another client: try again later\./);
+      expect(run.stdout).toContain("and exits with status 1");
+    },
+    T,
+  );
+
+  test(
+    "6: with newline-delimited messages, three in one write are three messages, three replies",
+    async () => {
+      const server = exercise("lines-server", ["--port", "0"]);
+      const port = (await server.waitFor(/Listening on \S+:(\d+)/))[1]!;
+      const client = exercise("lines-client", ["--port", port]);
+      expect(await client.exit()).toBe(0);
+      expect(client.stdout).toContain("Three messages in one write: Got it! / Got it! / Got it!");
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe(
+        "Connection from : 127.0.0.1\none\ntwo\nthree\nhello\nhow are you?\n",
+      );
+    },
+    T,
+  );
+});
