@@ -41,13 +41,21 @@ describe.skipIf(mutating)("WALKTHROUGH.md", () => {
   });
 
   for (const { title, script } of sides) {
-    test(`every line of TypeScript it quotes for ${script} appears in ${script}.ts`, () => {
-      const ours = new Set(scripts[script].split("\n").map((line) => line.trim()));
+    test(`every block of TypeScript it quotes for ${script} is a run of ${script}.ts's lines`, () => {
+      // A block is quoted as it stands in the script: contiguous lines, with their indent;
+      // a line "// ..." marks a gap, so each part between gaps must stand in the script whole.
+      const ours = scripts[script].split("\n");
       const quoted = blocks(section(title)).filter((b) => b.lang === "ts");
       expect(quoted.length).toBeGreaterThan(5);
-      for (const block of quoted)
-        for (const line of block.lines)
-          expect([line.trim(), ours.has(line.trim())]).toEqual([line.trim(), true]);
+      for (const block of quoted) {
+        const parts = block.lines.join("\n").split(/^\s*\/\/ \.\.\.$\n?/m);
+        for (const part of parts.map((p) => p.replace(/\n$/, "")).filter((p) => p !== "")) {
+          const found = ours.some(
+            (_, i) => ours.slice(i, i + part.split("\n").length).join("\n") === part,
+          );
+          expect([part, found]).toEqual([part, true]);
+        }
+      }
     });
 
     test(`every "Step N:" heading of ${title.toLowerCase()} is a comment in ${script}.ts, and the other way round`, () => {
