@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { cleanUp, ROOT, Running, spawnScript } from "./harness";
+import { cleanUp, ROOT, spawnScript } from "./harness";
 
 afterEach(cleanUp);
 
