@@ -19,7 +19,9 @@ const ROOT = join(import.meta.dir, "..");
 const WALKTHROUGH = join(ROOT, "WALKTHROUGH.md");
 const SERVER_IP = "10.213.0.20";
 const CLIENT_IP = "10.213.0.31";
-const HOSTS = { server: `sob-ts-${process.pid}`, client: `sob-tc-${process.pid}` };
+// Names no other run shares; a test passes its own tag, to remove them even if this is killed.
+const TAG = process.env.SOB_TAG ?? `${process.pid}`;
+const HOSTS = { server: `sob-ts-${TAG}`, client: `sob-tc-${TAG}` };
 
 /** One program in a terminal: what the terminal shows, and a way to type. */
 class Terminal {

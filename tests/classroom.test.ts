@@ -304,8 +304,7 @@ describe("the whole class at once (--keep-open)", () => {
       // A flood from a client that never reads its replies.
       const flooder = await rawConnect(server.port);
       flooder.socket.pause();
-      const block = new Uint8Array(1 << 20).fill(0x66);
-      for (let i = 0; i < 64; i++) flooder.socket.write(block);
+      const flood = flooder.sendAll(new Uint8Array(64 << 20).fill(0x66)); // 64 MB, every byte
       // Garbage: invalid UTF-8 and terminal control codes.
       const garbage = await rawConnect(server.port);
       garbage.socket.write(new Uint8Array([0xff, 0x1b, 0x5b, 0x32, 0x4a, 0x00, 0x07]));
@@ -315,6 +314,7 @@ describe("the whole class at once (--keep-open)", () => {
       await say("second", 2);
       await server.waitFor(/left abruptly/);
       await say("third", 3);
+      await flood; // it all went through, and the others were served meanwhile
       good.proc.stdin!.end();
       expect(await good.exit()).toBe(0);
       expect(good.stdout).toBe(answered(3) + PROMPT);
@@ -375,9 +375,11 @@ describe("two real computers (network namespaces)", () => {
   test.skipIf(why !== "")(
     "a client on one host talks to the server on another, and a missing host gives up within --timeout",
     async () => {
-      const tag = `${process.pid % 100000}`;
+      // Names no other run shares (the process id and a random part), and a cable whose
+      // ends are made inside the two namespaces, so nothing is left in the host's own.
+      const tag = `${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
       const [serverHost, clientHost] = [`sob-srv-${tag}`, `sob-cli-${tag}`];
-      const subnet = `10.213.${(process.pid % 200) + 20}`;
+      const subnet = "10.213.7";
       const [serverIP, clientIP, nobodyIP] = [`${subnet}.1`, `${subnet}.2`, `${subnet}.99`];
       const run = (...args: string[]) => {
         const r = Bun.spawnSync([ip!, ...args], { stderr: "pipe" });
@@ -386,17 +388,34 @@ describe("two real computers (network namespaces)", () => {
       try {
         run("netns", "add", serverHost);
         run("netns", "add", clientHost);
-        run("link", "add", `sobs${tag}`, "type", "veth", "peer", "name", `sobc${tag}`);
-        run("link", "set", `sobs${tag}`, "netns", serverHost);
-        run("link", "set", `sobc${tag}`, "netns", clientHost);
-        run("-n", serverHost, "addr", "add", `${serverIP}/24`, "dev", `sobs${tag}`);
-        run("-n", clientHost, "addr", "add", `${clientIP}/24`, "dev", `sobc${tag}`);
-        for (const [host, dev] of [
-          [serverHost, `sobs${tag}`],
-          [clientHost, `sobc${tag}`],
-        ]) {
-          run("-n", host!, "link", "set", "lo", "up");
-          run("-n", host!, "link", "set", dev!, "up");
+        run(
+          "link",
+          "add",
+          "eth0",
+          "netns",
+          serverHost,
+          "type",
+          "veth",
+          "peer",
+          "eth0",
+          "netns",
+          clientHost,
+        );
+        run("-n", serverHost, "addr", "add", `${serverIP}/24`, "dev", "eth0");
+        run("-n", clientHost, "addr", "add", `${clientIP}/24`, "dev", "eth0");
+        for (const host of [serverHost, clientHost]) {
+          run("-n", host, "link", "set", "lo", "up");
+          run("-n", host, "link", "set", "eth0", "up");
+        }
+        // Until the cable has carrier on both ends, addresses are not listed and connects fail.
+        const deadline = Date.now() + 10_000;
+        const carrier = (host: string) =>
+          Bun.spawnSync([ip!, "-n", host, "link", "show", "eth0"])
+            .stdout.toString()
+            .includes("LOWER_UP");
+        while (!carrier(serverHost) || !carrier(clientHost)) {
+          if (Date.now() > deadline) throw new Error("no carrier on the virtual cable within 10 s");
+          await Bun.sleep(10);
         }
         const inHost = (host: string, script: string, args: string[], stdin: "ignore" | Blob) =>
           new Running(
@@ -409,7 +428,7 @@ describe("two real computers (network namespaces)", () => {
         const server = inHost(serverHost, SERVER, [], "ignore");
         await server.waitFor(/Listening on 0\.0\.0\.0:1337/);
         expect(server.stderr).toContain(
-          `From another computer, over sobs${tag}: bun client.ts ${serverIP}\n`,
+          `From another computer, over eth0: bun client.ts ${serverIP}\n`,
         );
         const client = inHost(clientHost, CLIENT, [serverIP], new Blob(["hello from afar\n"]));
         expect(await client.exit()).toBe(0);

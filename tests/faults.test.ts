@@ -19,7 +19,9 @@ import {
   rawConnect,
   runClient,
   SERVER,
+  spawn,
   spawnScript,
+  spawnShell,
   startClient,
   startPeer,
   startServer,
@@ -77,25 +79,17 @@ describe("errors a person makes", () => {
       try {
         copyFileSync(SERVER, join(dir, "server.ts"));
         Bun.spawnSync(["chmod", "-R", "a+rX", dir]);
-        const proc = Bun.spawn(
-          [
-            "setpriv",
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "bun",
-            join(dir, "server.ts"),
-            "--port",
-            "1023",
-          ],
+        const setpriv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
+        const proc = spawn(
+          [...setpriv, "bun", join(dir, "server.ts"), "--port", "1023"],
+          "ignore",
           {
-            stdout: "pipe",
-            stderr: "pipe",
-            env: { ...process.env, HOME: dir, BUN_INSTALL_CACHE_DIR: dir },
+            HOME: dir,
+            BUN_INSTALL_CACHE_DIR: dir,
           },
         );
-        const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
-        expect(code).toBe(1);
+        expect(await proc.exit()).toBe(1);
+        const stderr = proc.stderr;
         const line = oneLine(stderr);
         expect(line).toBe(
           "Port 1023 may need special privileges: use one above 1023, such as --port 1337.",
@@ -357,36 +351,20 @@ describe("faults of the connection", () => {
   test.skipIf(!POSIX)(
     "standard output closed early (bun server.ts | head -1): no EPIPE crash",
     async () => {
-      const shell = Bun.spawn(
-        [
-          "bash",
-          "-c",
-          `bun "${SERVER}" --port 0 | head -1; echo "server exit: \${PIPESTATUS[0]}" >&2`,
-        ],
-        { stdout: "pipe", stderr: "pipe" },
+      const shell = spawnShell(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's, not a template
+        'bun "$1" --port 0 | head -1; echo "server exit: ${PIPESTATUS[0]}" >&2',
+        SERVER,
       );
-      try {
-        const reader = shell.stderr.getReader();
-        let stderr = "";
-        while (!/Listening on .*:(\d+)/.test(stderr)) {
-          const { value, done } = await reader.read();
-          if (done) throw new Error(`the server ended early: ${stderr}`);
-          stderr += new TextDecoder().decode(value);
-        }
-        const port = stderr.match(/Listening on .*:(\d+)/)![1]!;
-        const messages = Array.from({ length: 50 }, (_, i) => `message ${i} ${"x".repeat(2000)}`);
-        const client = await runClient(["--port", port], messages.join("\n") + "\n");
-        expect(client.code).toBe(0);
-        expect(client.stdout.match(/Got it!/g)?.length).toBe(50);
-        for (let r = await reader.read(); !r.done; r = await reader.read())
-          stderr += new TextDecoder().decode(r.value);
-        expect(await new Response(shell.stdout).text()).toBe("Connection from : 127.0.0.1\n");
-        expect(stderr).toContain("server exit: 0");
-        expect(hasStackTrace(stderr)).toBe(false);
-      } finally {
-        shell.kill();
-        await shell.exited;
-      }
+      const port = (await shell.waitFor(/Listening on .*:(\d+)/))[1]!;
+      const messages = Array.from({ length: 50 }, (_, i) => `message ${i} ${"x".repeat(2000)}`);
+      const client = await runClient(["--port", port], `${messages.join("\n")}\n`);
+      expect(client.code).toBe(0);
+      expect(client.stdout.match(/Got it!/g)?.length).toBe(50);
+      expect(await shell.exit()).toBe(0);
+      expect(shell.stdout).toBe("Connection from : 127.0.0.1\n");
+      expect(shell.stderr).toContain("server exit: 0");
+      expect(hasStackTrace(shell.stderr)).toBe(false);
     },
     T,
   );
@@ -395,29 +373,18 @@ describe("faults of the connection", () => {
     "the client's standard output closed early (bun client.ts | head -c 30): no EPIPE crash",
     async () => {
       const server = await startServer();
-      const shell = Bun.spawn(
-        [
-          "bash",
-          "-c",
-          `seq 1 2000 | bun "${CLIENT}" --port ${server.port} | head -c 30; echo "client exit: \${PIPESTATUS[1]}" >&2`,
-        ],
-        { stdout: "pipe", stderr: "pipe" },
+      const shell = spawnShell(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's, not a template
+        'seq 1 2000 | bun "$1" --port "$2" | head -c 30; echo "client exit: ${PIPESTATUS[1]}" >&2',
+        CLIENT,
+        String(server.port),
       );
-      try {
-        const [stdout, stderr] = await Promise.all([
-          new Response(shell.stdout).text(),
-          new Response(shell.stderr).text(),
-        ]);
-        await shell.exited;
-        expect(stdout).toBe(`${PROMPT}Got it!\n${PROMPT}`.slice(0, 30));
-        expect(stderr).toContain("client exit: 0");
-        expect(hasStackTrace(stderr)).toBe(false);
-        expect(await server.exit()).toBe(0); // every message still went to the server
-        expect(server.stdout.split("\n").length).toBe(2002);
-      } finally {
-        shell.kill();
-        await shell.exited;
-      }
+      expect(await shell.exit()).toBe(0);
+      expect(shell.stdout).toBe(`${PROMPT}Got it!\n${PROMPT}`.slice(0, 30));
+      expect(shell.stderr).toContain("client exit: 0");
+      expect(hasStackTrace(shell.stderr)).toBe(false);
+      expect(await server.exit()).toBe(0); // every message still went to the server
+      expect(server.stdout.split("\n").length).toBe(2002);
     },
     T,
   );
@@ -495,19 +462,14 @@ describe("bad bytes", () => {
       const serverPeak = server.watchMemory();
       // bench/flood.ts sends 300 MB without reading a reply, then checks that one more
       // message still gets its own "Got it!".
-      const flooder = Bun.spawn(
-        ["bun", join(ROOT, "bench", "flood.ts"), String(server.port), String(300 * 2 ** 20)],
-        {
-          stdout: "pipe",
-          stderr: "pipe",
-        },
-      );
-      const [code, report] = await Promise.all([
-        flooder.exited,
-        new Response(flooder.stdout).text(),
+      const flooder = spawn([
+        "bun",
+        join(ROOT, "bench", "flood.ts"),
+        `${server.port}`,
+        `${300 << 20}`,
       ]);
-      expect(code).toBe(0);
-      expect(JSON.parse(report).stillServing).toBe(true);
+      expect(await flooder.exit()).toBe(0);
+      expect(JSON.parse(flooder.stdout).stillServing).toBe(true);
       expect(await server.exit()).toBe(0);
       expectPeakBelow("300 MB flood, server", serverPeak(), 150);
     },

@@ -9,10 +9,10 @@ import {
   cleanUp,
   freePort,
   ROOT,
-  Running,
   rawConnect,
   runClient,
   SERVER,
+  spawn,
   spawnScript,
   startServer,
 } from "./harness";
@@ -57,16 +57,11 @@ describe("HANDOUT.md", () => {
   test(
     "'No answer' is what the client prints when the system gives up on a connect",
     async () => {
-      const proc = Bun.spawn(
+      const run = spawn(
         ["bun", "--preload", join(ROOT, "tests", "peers", "fail-with.ts"), CLIENT, "192.168.1.20"],
-        {
-          stdin: "ignore",
-          stdout: "pipe",
-          stderr: "pipe",
-          env: { ...process.env, FAIL_WITH: "ETIMEDOUT" },
-        },
+        "ignore",
+        { FAIL_WITH: "ETIMEDOUT" },
       );
-      const run = new Running(proc);
       await run.exit();
       expect(run.stderr.trim()).toBe(quoted("No answer")!);
     },

@@ -13,13 +13,45 @@ export const CLIENT = join(ROOT, "client.ts");
 export const PROMPT = "Type your msg here: ";
 
 const running = new Set<Subprocess>();
+const groups = new Set<number>(); // shells started in a process group of their own
 
-/** Kills every process a test started and waits for each to be gone. */
+/** Kills every process a test started (a shell with all it started) and waits for them. */
 export async function cleanUp(): Promise<void> {
   const all = [...running];
   running.clear();
+  for (const pid of groups) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {} // already gone
+  }
+  groups.clear();
   for (const proc of all) proc.kill("SIGKILL");
   await Promise.all(all.map((proc) => proc.exited));
+}
+
+/** Any command, collected and cleaned up as the scripts are. */
+export function spawn(
+  cmd: string[],
+  stdin: "pipe" | "ignore" | Blob = "ignore",
+  env = {},
+  cwd = ROOT,
+) {
+  const proc = Bun.spawn(cmd, {
+    cwd,
+    stdin: stdin as "pipe",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, NO_COLOR: "1", ...env },
+  });
+  return new Running(proc);
+}
+
+/** A bash command line ($1, $2, ... are `args`) in a process group of its own (setsid),
+ * so that cleanUp kills the whole pipeline it starts, not just the shell. */
+export function spawnShell(script: string, ...args: string[]): Running {
+  const shell = spawn(["setsid", "bash", "-c", script, "bash", ...args]);
+  groups.add(shell.proc.pid);
+  return shell;
 }
 
 /** A running process whose standard output and error are collected as they come. */
@@ -167,11 +199,19 @@ export async function rawConnect(port: number, host = "127.0.0.1") {
     for (const wake of waiters.splice(0)) wake();
   };
   const decoder = new TextDecoder();
+  let unsent: Uint8Array = new Uint8Array(0); // what write() could not send yet
+  let allSent = () => {};
+  const flush = (s: { write(b: Uint8Array): number }) => {
+    const n = s.write(unsent);
+    unsent = unsent.subarray(Math.max(n, 0));
+    if (unsent.length === 0 || n < 0) allSent();
+  };
   const socket = await Bun.connect({
     hostname: host,
     port,
     allowHalfOpen: true,
     socket: {
+      drain: flush,
       data(_s, data) {
         received += decoder.decode(data, { stream: true });
         wakeAll();
@@ -207,6 +247,13 @@ export async function rawConnect(port: number, host = "127.0.0.1") {
   }
   return {
     socket,
+    /** Sends every byte (write() alone sends only what fits); settles when all are out. */
+    sendAll: (bytes: Uint8Array) =>
+      new Promise<void>((resolve) => {
+        unsent = bytes;
+        allSent = resolve;
+        flush(socket);
+      }),
     received: () => received,
     closed: () => isClosed,
     sawEnd: () => sawEnd,

@@ -2,10 +2,12 @@
 // tutorial's Python is paired, its step headings are the scripts' step comments, and its
 // transcripts are what the scripts print today.
 
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CLIENT, ROOT, SERVER } from "./harness";
+import { CLIENT, cleanUp, ROOT, SERVER, spawn } from "./harness";
+
+afterEach(cleanUp);
 
 const walkthrough = readFileSync(join(ROOT, "WALKTHROUGH.md"), "utf8");
 const scripts = { server: readFileSync(SERVER, "utf8"), client: readFileSync(CLIENT, "utf8") };
@@ -118,13 +120,18 @@ describe("WALKTHROUGH.md transcripts", () => {
   test.skipIf(!canRun)(
     "its transcripts match what the scripts print today",
     async () => {
-      const check = Bun.spawn(["bun", join(ROOT, "scripts", "transcripts.ts"), "--check"], {
-        stdout: "pipe",
-        stderr: "pipe",
-      });
-      const [code, stderr] = await Promise.all([check.exited, new Response(check.stderr).text()]);
-      expect(stderr).toContain("match a fresh run");
-      expect(code).toBe(0);
+      const tag = `${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
+      try {
+        const check = spawn(["bun", join(ROOT, "scripts", "transcripts.ts"), "--check"], "ignore", {
+          SOB_TAG: tag,
+        });
+        expect(await check.exit()).toBe(0);
+        expect(check.stderr).toContain("match a fresh run");
+      } finally {
+        await cleanUp(); // the script first, then what it may have left if it was killed
+        for (const ns of [`sob-ts-${tag}`, `sob-tc-${tag}`])
+          Bun.spawnSync(["ip", "netns", "del", ns], { stderr: "ignore" });
+      }
     },
     30_000,
   );
