@@ -256,7 +256,7 @@ describe("with the tutorial's Python on the other side", () => {
 
 // Under mutation testing (bun run mutate) the scripts' text is instrumented: these checks of
 // their text rest (tests/README.md).
-describe.skipIf(process.env.MUTATING === "1")("each script stands alone", () => {
+describe.skipIf(process.env.MUTATING === "1")("the scripts' text: shared helpers, shebang", () => {
   const helpers = (file: string) => {
     const text = readFileSync(file, "utf8");
     const start = text.indexOf("// The helpers below are the same");
@@ -268,6 +268,16 @@ describe.skipIf(process.env.MUTATING === "1")("each script stands alone", () => 
     expect(helpers(CLIENT)).toBe(helpers(SERVER));
   });
 
+  for (const file of [SERVER, CLIENT]) {
+    const name = file.slice(ROOT.length + 1);
+    test(`${name} starts with #!/usr/bin/env bun and has its run bit: ./${name} works`, () => {
+      expect(readFileSync(file, "utf8").startsWith("#!/usr/bin/env bun\n")).toBe(true);
+      if (POSIX) expect(statSync(file).mode & 0o111).not.toBe(0);
+    });
+  }
+});
+
+describe("each script runs alone", () => {
   test(
     "each script runs alone: copied by itself into an empty folder, as onto a second computer",
     async () => {
@@ -303,12 +313,4 @@ describe.skipIf(process.env.MUTATING === "1")("each script stands alone", () => 
     },
     T,
   );
-
-  for (const file of [SERVER, CLIENT]) {
-    const name = file.slice(ROOT.length + 1);
-    test(`${name} starts with #!/usr/bin/env bun and has its run bit: ./${name} works`, () => {
-      expect(readFileSync(file, "utf8").startsWith("#!/usr/bin/env bun\n")).toBe(true);
-      if (POSIX) expect(statSync(file).mode & 0o111).not.toBe(0);
-    });
-  }
 });
