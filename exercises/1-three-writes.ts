@@ -3,20 +3,9 @@
 // see? Run it the same way in any terminal (PowerShell, cmd.exe, bash, zsh):
 //   bun exercises/1-three-writes.ts
 // It starts server.ts on a free port itself, so no other server needs to run.
-import { join } from "node:path";
+import { runServer } from "./run-server";
 
-const server = Bun.spawn(["bun", join(import.meta.dir, "..", "server.ts"), "--port", "0"], {
-  stdout: "pipe",
-  stderr: "pipe",
-});
-let banner = "";
-const reader = server.stderr.getReader();
-while (!/Listening on \S+:(\d+)/.test(banner)) {
-  const { value, done } = await reader.read();
-  if (done) throw new Error(`server.ts did not start: ${banner}`);
-  banner += new TextDecoder().decode(value);
-}
-const port = Number(banner.match(/Listening on \S+:(\d+)/)?.[1]);
+const { proc: server, port } = await runServer();
 let replies = "";
 const closed = Promise.withResolvers<void>();
 const socket = await Bun.connect({

@@ -4,21 +4,10 @@
 //   bun exercises/2-big-message.ts
 // It runs server.ts and client.ts itself and shows a summary, not a million x.
 import { join } from "node:path";
+import { ROOT, runServer } from "./run-server";
 
-const root = join(import.meta.dir, "..");
-const server = Bun.spawn(["bun", join(root, "server.ts"), "--port", "0"], {
-  stdout: "pipe",
-  stderr: "pipe",
-});
-let banner = "";
-const reader = server.stderr.getReader();
-while (!/Listening on \S+:(\d+)/.test(banner)) {
-  const { value, done } = await reader.read();
-  if (done) throw new Error(`server.ts did not start: ${banner}`);
-  banner += new TextDecoder().decode(value);
-}
-const port = banner.match(/Listening on \S+:(\d+)/)?.[1] ?? "1337";
-const client = Bun.spawn(["bun", join(root, "client.ts"), "--port", port], {
+const { proc: server, port } = await runServer();
+const client = Bun.spawn(["bun", join(ROOT, "client.ts"), "--port", `${port}`], {
   stdin: new Blob([`${"x".repeat(1_000_000)}\n`]),
   stdout: "pipe",
   stderr: "inherit",

@@ -3,26 +3,15 @@
 //   bun exercises/3-second-client.ts
 // It starts server.ts, connects a first client that stays, then runs client.ts as a second.
 import { join } from "node:path";
+import { ROOT, runServer } from "./run-server";
 
-const root = join(import.meta.dir, "..");
-const server = Bun.spawn(["bun", join(root, "server.ts"), "--port", "0"], {
-  stdout: "ignore",
-  stderr: "pipe",
-});
-let banner = "";
-const reader = server.stderr.getReader();
-while (!/Listening on \S+:(\d+)/.test(banner)) {
-  const { value, done } = await reader.read();
-  if (done) throw new Error(`server.ts did not start: ${banner}`);
-  banner += new TextDecoder().decode(value);
-}
-const port = banner.match(/Listening on \S+:(\d+)/)?.[1] ?? "1337";
+const { proc: server, port } = await runServer([], "ignore");
 const first = await Bun.connect({
   hostname: "127.0.0.1",
-  port: Number(port),
+  port,
   socket: { data() {} },
 });
-const second = Bun.spawn(["bun", join(root, "client.ts"), "--port", port], {
+const second = Bun.spawn(["bun", join(ROOT, "client.ts"), "--port", `${port}`], {
   stdin: new Blob(["hello\n"]),
   stdout: "ignore",
   stderr: "pipe",
