@@ -75,6 +75,7 @@ describe("options and help", () => {
     [["--timeout", "99999999999"], "--timeout takes a whole number"],
     [["--timeout", "1.5"], "--timeout takes a whole number"],
     [["--port", "65536"], '--port takes a whole number from 1 to 65535, not "65536"'],
+    [["--port", "0"], '--port takes a whole number from 1 to 65535, not "0"'],
     [["--port="], '--port takes a whole number from 1 to 65535, not ""'],
     [["--port", "0x10"], "--port takes a whole number"],
   ] as const) {
@@ -100,6 +101,7 @@ describe("options and help", () => {
       '--max-clients takes a whole number from 1 to 100000, not "0"',
     ],
     [["--keep-open", "--max-clients", "1e3"], "--max-clients takes a whole number"],
+    [["--keep-open", "--max-clients", "100001"], "from 1 to 100000"],
     [["--keep-open", "--max-clients", "0x10"], "--max-clients takes a whole number"],
     [["--keep-open", "--max-clients", " 5"], "--max-clients takes a whole number"],
     [["--port", "65536"], '--port takes a whole number from 0 to 65535, not "65536"'],
@@ -144,6 +146,28 @@ describe("addresses", () => {
     },
     T,
   );
+
+  for (const [host, hint] of [
+    ["::1", "bun client.ts ::1"],
+    ["localhost", "bun client.ts localhost"],
+    ["::", "bun client.ts"],
+  ] as const) {
+    test.skipIf(!hasIPv6Loopback)(
+      `--host ${host}: the banner gives the command for this computer (${hint})`,
+      async () => {
+        const server = await startServer(["--host", host]);
+        expect(server.stderr).toContain(`On this computer: ${hint} --port ${server.port}\n`);
+        if (host === "::") expect(server.stderr).not.toContain("Other computers cannot");
+        else expect(server.stderr).toContain("Other computers cannot connect.");
+        const client = await runClient(
+          [...hint.split(" ").slice(2), "--port", `${server.port}`],
+          "hi\n",
+        );
+        expect(client.code).toBe(0);
+      },
+      T,
+    );
+  }
 
   test(
     "--host 127.0.0.1 serves this computer and says other computers cannot connect",

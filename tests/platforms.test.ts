@@ -173,3 +173,38 @@ describe("a class's laptops", () => {
     T,
   );
 });
+
+describe("lines for the rest", () => {
+  test(
+    "a failure to listen that has no line of its own is still one line; exit 1",
+    async () => {
+      const odd = await failingWith("EMYSTERY", SERVER, ["--port", "5000"]);
+      expect(odd.code).toBe(1);
+      expect(odd.stderr).toBe("The server stopped: EMYSTERY: as the system says it");
+    },
+    T,
+  );
+
+  test(
+    "a failure to connect that has no line of its own names the address; exit 1",
+    async () => {
+      const odd = await failingWith("EMYSTERY", CLIENT, ["10.9.8.7", "--port", "5000"]);
+      expect(odd.code).toBe(1);
+      expect(odd.stderr).toBe("Stopped (10.9.8.7:5000): EMYSTERY: as the system says it");
+    },
+    T,
+  );
+
+  for (const host of ["localhost", "::1", "127.0.0.2"])
+    test(
+      `refused on ${host}, this computer: no word about another computer's settings`,
+      async () => {
+        const refused = await failingWith("ECONNREFUSED", CLIENT, [host]);
+        const where = host.includes(":") ? `[${host}]:1337` : `${host}:1337`;
+        expect(refused.stderr).toBe(
+          `Connection refused by ${where}: start the server first (bun server.ts).`,
+        );
+      },
+      T,
+    );
+});
