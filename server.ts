@@ -27,7 +27,6 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal
 const server = Bun.listen<Connection>({
   hostname: host,
   port,
-  allowHalfOpen: true, // the client's end of input leaves our side open for the last reply
   socket: {
     // Step 5: accept a connection
     // conn, addr = s.accept() # Blocks!
@@ -42,7 +41,7 @@ const server = Bun.listen<Connection>({
         // print('Connection from : ' + addr[0])
         return console.log("Connection from : " + (keepOpen ? name : ip)); // --keep-open: :port
       }
-      console.error(`Turned away ${conn.data.name}: the server ${BUSY}.`); // one too many:
+      console.error(`Turned away ${name}: the server ${BUSY}.`); // one too many:
       conn.end(`The server ${BUSY}: try again later.`); // say why, then close it fully
     },
     // Step 7: receive data
@@ -52,13 +51,11 @@ const server = Bun.listen<Connection>({
     // Step 8: stop when the client has finished
     //     if not data:
     //         break
-    // Bun calls end() once the client has sent its last byte: finish replying, then hang up.
+    // Bun calls end() once the client has sent its last byte, then hangs up by itself.
     end(conn) {
-      show(conn, conn.data.decoder.decode()); // a character cut short
-      sendAll(conn, new Uint8Array()).then(() => conn.end()); // after every reply before it
+      show(conn, conn.data.decoder.decode()); // the rest of a character cut short, if any
     },
     data(conn, bytes) {
-      if (!clients.has(conn)) return; // turned away: what it sends is not for us
       // Step 9: print the message
       //     print(data.decode())
       show(conn, conn.data.decoder.decode(bytes, { stream: true }));
@@ -118,7 +115,8 @@ function explain(error: unknown): string {
     return `Port ${port} is reserved or blocked: try another ${netsh}.`;
   if (code === "EACCES")
     return `Port ${port} may need special privileges: use one above 1023, such as --port 1337.`;
-  if (code === "EADDRNOTAVAIL" || message.startsWith("Failed to listen"))
+  // An address not on this computer, or a name not found.
+  if (message.startsWith("Failed to listen"))
     return `This computer has no address ${host}: use one of its own, or no --host.`;
   return `The server stopped: ${message}`;
 }
