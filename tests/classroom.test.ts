@@ -13,6 +13,7 @@ import {
   rawConnect,
   runClient,
   SERVER,
+  spawn,
   spawnScript,
   startClient,
   startPeer,
@@ -76,6 +77,8 @@ describe("options and help", () => {
     [["--timeout", "1.5"], "--timeout takes a whole number"],
     [["--port", "65536"], '--port takes a whole number from 1 to 65535, not "65536"'],
     [["--port", "0"], '--port takes a whole number from 1 to 65535, not "0"'],
+    [["[::1"], "not a name or address"],
+    [["::1]"], "not a name or address"],
     [["--port="], '--port takes a whole number from 1 to 65535, not ""'],
     [["--port", "0x10"], "--port takes a whole number"],
   ] as const) {
@@ -109,6 +112,8 @@ describe("options and help", () => {
     [["--host", ""], "not a name or address"],
     [["--host", "[::1]"], "not a name or address"],
     [["--host", "127.0.0.1:80"], "give the port with --port"],
+    [["--host", "[::1"], "not a name or address"],
+    [["--host", "::1]"], "not a name or address"],
     [["extra"], "Unexpected argument 'extra'"],
   ] as const) {
     test(
@@ -168,6 +173,65 @@ describe("addresses", () => {
       T,
     );
   }
+
+  test(
+    "IPv6 addresses and the largest port are taken as given (a network error, not a usage one)",
+    async () => {
+      for (const args of [["2001:db8:1::1"], ["fe80::1"], ["127.0.0.1", "--port", "65535"]]) {
+        const client = await runClient([...args, "--timeout", "1"], "hi\n");
+        expect([args, client.code]).toEqual([args, 1]);
+        expect(client.stderr).not.toContain("usage");
+      }
+    },
+    T,
+  );
+
+  test(
+    "server.ts takes IPv6 addresses as given, and --max-clients up to 100000",
+    async () => {
+      const away = spawnScript(SERVER, ["--host", "2001:db8:1::1", "--port", "0"]);
+      expect(await away.exit()).toBe(1); // not a usage mistake: the address is not here
+      expect(away.stderr).toContain("This computer has no address 2001:db8:1::1");
+      const big = await startServer(["--keep-open", "--max-clients", "100000"]);
+      expect(big.stderr).toContain("Listening on");
+    },
+    T,
+  );
+
+  test.skipIf(!PYTHON || !hasIPv6Loopback)(
+    "--host :: shows an IPv4 client from any address plainly (127.12.34.56, not ::ffff:...)",
+    async () => {
+      const server = await startServer(["--host", "::", "--keep-open"]);
+      const peer = spawn([
+        PYTHON!,
+        "-c",
+        "import socket, sys\n" +
+          "s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), source_address=('127.12.34.56', 0))\n" +
+          "s.sendall(b'hi'); s.recv(16); s.close()",
+        String(server.port),
+      ]);
+      expect(await peer.exit()).toBe(0);
+      await server.waitFor(/hi\n/, "stdout");
+      expect(server.stdout).toMatch(/^Connection from : 127\.12\.34\.56:\d+$/m);
+    },
+    T,
+  );
+
+  test(
+    "--host with one of this computer's network addresses: no claim that others cannot connect",
+    async () => {
+      const lan = Object.values(networkInterfaces())
+        .flat()
+        .find((a) => a?.family === "IPv4" && !a.internal)?.address;
+      if (lan === undefined) return console.error("skipped: no network address to listen on");
+      const server = await startServer(["--host", lan]);
+      expect(server.stderr).toContain(
+        `On this computer: bun client.ts ${lan} --port ${server.port}\n`,
+      );
+      expect(server.stderr).not.toContain("cannot connect");
+    },
+    T,
+  );
 
   test(
     "--host 127.0.0.1 serves this computer and says other computers cannot connect",

@@ -316,6 +316,7 @@ describe("faults of the connection", () => {
           await client.waitFor(/Got it!\nType your msg here: $/, "stdout");
           client.proc.kill(signal);
           expect(await client.exit()).toBe(code);
+          expect(client.stderr).toContain(`Stopped by ${signal === "SIGINT" ? "Ctrl-C" : signal}.`);
           expect(hasStackTrace(client.stderr)).toBe(false);
           await Bun.sleep(0); // let the listener see the end: it arrived before the exit
           expect(sawEnd).toBe(true);

@@ -327,3 +327,81 @@ describe("the class server", () => {
     T,
   );
 });
+
+describe("details a mutant would break", () => {
+  test(
+    "a character cut short by the client's end is still printed (as U+FFFD), not lost",
+    async () => {
+      const server = await startServer();
+      const peer = await rawConnect(server.port);
+      peer.socket.write(new Uint8Array([0x61, 0x62, 0xc3])); // "ab" and half of "é"
+      await peer.waitFor(/Got it!/);
+      peer.socket.shutdown();
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe("Connection from : 127.0.0.1\nab\n\uFFFD\n");
+    },
+    T,
+  );
+
+  test(
+    "the client joins a character of a reply split across two chunks",
+    async () => {
+      using split = listen({
+        data(s) {
+          s.write(new Uint8Array([0x47, 0x6f, 0x74, 0x20, 0xc3])); // "Got " and half of "é"
+          setTimeout(() => s.write(new Uint8Array([0xa9])), 20); // the other half, apart
+        },
+        end: (s) => void setTimeout(() => s.end(), 100), // after the second half
+      });
+      const client = await runClient(["--port", String(split.port)], "hi\n");
+      expect(client.code).toBe(0);
+      expect(client.stdout).toBe(`${PROMPT}Got \n${PROMPT}é\n`);
+    },
+    T,
+  );
+
+  test(
+    "after 64 KiB unasked, the client reads again when it asks: the reply still arrives",
+    async () => {
+      using chatty = listen({
+        open: (s) => void s.write("A".repeat(100_000)), // unasked
+        data: (s) => void s.write("Got it!"),
+        end: (s) => void s.end(),
+      });
+      const client = await runClient(
+        ["--port", String(chatty.port), "--timeout", "2"],
+        "one\ntwo\n",
+      );
+      expect(client.code).toBe(0);
+      expect(client.stdout).toContain("Got it!");
+    },
+    T,
+  );
+
+  test(
+    "a message the server does not take within --timeout: no answer; exit 1",
+    async () => {
+      using stuck = listen({ open: (s) => void s.pause(), data() {} }); // reads nothing
+      const line = `${"x".repeat(20 << 20)}\n`; // more than the system's buffers hold
+      const client = await runClient(["--port", String(stuck.port), "--timeout", "1"], line);
+      expect(client.code).toBe(1);
+      expect(client.stderr.trim()).toBe(
+        `No answer from 127.0.0.1:${stuck.port} in 1 s: check the address, firewall and server.`,
+      );
+    },
+    T,
+  );
+
+  test(
+    "a line that only starts with Ctrl-Z is a message; input that starts with an empty line works",
+    async () => {
+      const server = await startServer();
+      const client = await runClient(["--port", String(server.port)], "\n\x1aZ\nlast\n");
+      expect(client.code).toBe(0);
+      expect(client.stdout).toBe(`${PROMPT}${PROMPT}Got it!\n${PROMPT}Got it!\n${PROMPT}`);
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe("Connection from : 127.0.0.1\n\\x1aZ\nlast\n");
+    },
+    T,
+  );
+});

@@ -135,7 +135,9 @@ describe("a class's laptops", () => {
         // is one end of a virtual cable whose other end stays in the namespace, unnamed.
         const nics = [
           ["tun0", "10.8.0.2/24"],
+          ["veth1", "10.99.0.1/24"],
           ["docker0", "172.17.0.1/16"],
+          ["wifi0", "192.168.50.3/24"],
           ["eth1", "169.254.10.20/16"],
           ["wlan0", "192.168.1.20/24"],
           ["eth0", "10.0.0.5/24"],
@@ -161,9 +163,11 @@ describe("a class's laptops", () => {
         await server.waitFor(/firewall/);
         const others = server.stderr.split("\n").filter((l) => l.startsWith("From another"));
         expect(others).toEqual([
+          "From another computer, over wifi0: bun client.ts 192.168.50.3 --port 4000",
           "From another computer, over wlan0: bun client.ts 192.168.1.20 --port 4000",
           "From another computer, over eth0: bun client.ts 10.0.0.5 --port 4000",
           "From another computer, over tun0: bun client.ts 10.8.0.2 --port 4000",
+          "From another computer, over veth1: bun client.ts 10.99.0.1 --port 4000",
           "From another computer, over docker0: bun client.ts 172.17.0.1 --port 4000",
         ]);
       } finally {
