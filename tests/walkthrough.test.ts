@@ -129,8 +129,12 @@ describe("WALKTHROUGH.md transcripts", () => {
         expect(check.stderr).toContain("match a fresh run");
       } finally {
         await cleanUp(); // the script first, then what it may have left if it was killed
-        for (const ns of [`sob-ts-${tag}`, `sob-tc-${tag}`])
+        for (const ns of [`sob-ts-${tag}`, `sob-tc-${tag}`]) {
+          // Programs the script started there outlive it if it was killed: end them first.
+          const pids = Bun.spawnSync(["ip", "netns", "pids", ns]).stdout.toString().split(/\s+/);
+          for (const pid of pids.filter(Boolean)) process.kill(Number(pid), "SIGKILL");
           Bun.spawnSync(["ip", "netns", "del", ns], { stderr: "ignore" });
+        }
       }
     },
     30_000,
