@@ -3,7 +3,7 @@
 // codes other systems (or later Bun releases) report.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLIENT, cleanUp, PROMPT, Running, runClient, SERVER, startServer } from "./harness";
@@ -111,7 +111,9 @@ describe("a class's laptops", () => {
           stderr: "pipe",
         }),
       );
-      expect(await check.exit()).toBe(0);
+      const code = await check.exit();
+      rmSync(hosts, { force: true });
+      expect(code).toBe(0);
       const result = JSON.parse(check.stdout) as { banner: string; code: number; stdout: string };
       expect(result.banner).toMatch(/^On this computer: bun client\.ts localhost --port \d+$/m);
       expect(result.code).toBe(0);
