@@ -29,6 +29,24 @@ const hasIPv6Loopback = Object.values(networkInterfaces()).some((list) =>
 );
 if (!hasIPv6Loopback) console.error("skipped: the IPv6 tests need the ::1 loopback address");
 
+/** A test: `bun SCRIPT ARGS` is a usage mistake; the first line `says` it, then the usage. */
+function usageMistake(script: string, args: readonly string[], says: string) {
+  const name = script === SERVER ? "server.ts" : "client.ts";
+  test(
+    `${name} ${args.map((a) => JSON.stringify(a)).join(" ")} is a usage mistake: "${says}"; exit 2`,
+    async () => {
+      const proc = spawnScript(script, [...args]);
+      expect(await proc.exit()).toBe(2);
+      const lines = proc.stderr.trim().split("\n");
+      expect(lines.length).toBe(2);
+      expect(lines[0]).toContain(says);
+      expect(lines[1]).toStartWith(`usage: bun ${name}`);
+      expect(hasStackTrace(proc.stderr)).toBe(false);
+    },
+    T,
+  );
+}
+
 describe("options and help", () => {
   for (const [script, options] of [
     [SERVER, ["--host", "--port", "--keep-open", "--max-clients"]],
@@ -81,21 +99,8 @@ describe("options and help", () => {
     [["::1]"], "not a name or address"],
     [["--port="], '--port takes a whole number from 1 to 65535, not ""'],
     [["--port", "0x10"], "--port takes a whole number"],
-  ] as const) {
-    test(
-      `client.ts ${args.map((a) => JSON.stringify(a)).join(" ")} is a usage mistake: "${says}"; exit 2`,
-      async () => {
-        const proc = spawnScript(CLIENT, [...args]);
-        expect(await proc.exit()).toBe(2);
-        const lines = proc.stderr.trim().split("\n");
-        expect(lines.length).toBe(2);
-        expect(lines[0]).toContain(says);
-        expect(lines[1]).toStartWith("usage: bun client.ts");
-        expect(hasStackTrace(proc.stderr)).toBe(false);
-      },
-      T,
-    );
-  }
+  ] as const)
+    usageMistake(CLIENT, args, says);
 
   for (const [args, says] of [
     [["--max-clients", "5"], "--max-clients goes with --keep-open"],
@@ -115,21 +120,8 @@ describe("options and help", () => {
     [["--host", "[::1"], "not a name or address"],
     [["--host", "::1]"], "not a name or address"],
     [["extra"], "Unexpected argument 'extra'"],
-  ] as const) {
-    test(
-      `server.ts ${args.map((a) => JSON.stringify(a)).join(" ")} is a usage mistake: "${says}"; exit 2`,
-      async () => {
-        const proc = spawnScript(SERVER, [...args]);
-        expect(await proc.exit()).toBe(2);
-        const lines = proc.stderr.trim().split("\n");
-        expect(lines.length).toBe(2);
-        expect(lines[0]).toContain(says);
-        expect(lines[1]).toStartWith("usage: bun server.ts");
-        expect(hasStackTrace(proc.stderr)).toBe(false);
-      },
-      T,
-    );
-  }
+  ] as const)
+    usageMistake(SERVER, args, says);
 });
 
 describe("addresses", () => {
