@@ -71,22 +71,25 @@ describe("connect errors Bun 1.4.5 reports as refused on Linux", () => {
   for (const [code, line] of [
     [
       "EHOSTUNREACH",
-      "No way to reach 10.9.8.7:1337: check the address, and that you share a network.",
+      "No way to reach 10.127.8.7:1337: check the address, and that you share a network.",
     ],
     [
       "ENETUNREACH",
-      "No way to reach 10.9.8.7:1337: check the address, and that you share a network.",
+      "No way to reach 10.127.8.7:1337: check the address, and that you share a network.",
     ],
-    ["ETIMEDOUT", "No answer from 10.9.8.7:1337 in 10 s: check the address, firewall and server."],
+    [
+      "ETIMEDOUT",
+      "No answer from 10.127.8.7:1337 in 10 s: check the address, firewall and server.",
+    ],
     [
       "ECONNREFUSED",
-      "Connection refused by 10.9.8.7:1337: start the server first (bun server.ts); on macOS, allow Local Network.",
+      "Connection refused by 10.127.8.7:1337: start the server first (bun server.ts); on macOS, allow Local Network.",
     ],
   ] as const) {
     test(
       `${code} from the system gets its own line; exit 1`,
       async () => {
-        const client = await failingWith(code, CLIENT, ["10.9.8.7"]);
+        const client = await failingWith(code, CLIENT, ["10.127.8.7"]);
         expect(client.code).toBe(1);
         expect(client.stderr).toBe(line);
       },
@@ -194,9 +197,9 @@ describe("lines for the rest", () => {
   test(
     "a failure to connect that has no line of its own names the address; exit 1",
     async () => {
-      const odd = await failingWith("EMYSTERY", CLIENT, ["10.9.8.7", "--port", "5000"]);
+      const odd = await failingWith("EMYSTERY", CLIENT, ["10.127.8.7", "--port", "5000"]);
       expect(odd.code).toBe(1);
-      expect(odd.stderr).toBe("Stopped (10.9.8.7:5000): EMYSTERY: as the system says it");
+      expect(odd.stderr).toBe("Stopped (10.127.8.7:5000): EMYSTERY: as the system says it");
     },
     T,
   );
