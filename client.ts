@@ -35,10 +35,9 @@ const connecting = Bun.connect<{ unsent: Unsent[] }>({
     drain: flush, // the socket has room again: send what sendAll() left waiting
     close(_s, error) {
       if (process.exitCode) return; // stop() is closing it, with its exit code
-      const said = visible(got.text + got.decoder.decode()); // received, not yet printed
-      if (!got.inputEnded || error)
-        giveUp({ code: "EOF", ...error, said: said || visible(got.last) });
-      if (said !== "") console.log(said);
+      const said = got.text + got.decoder.decode(); // received, not yet printed
+      if (!got.inputEnded || error) giveUp({ code: "EOF", ...error, said: said || got.last });
+      if (said !== "") console.log(visible(said));
       process.exit(0);
     },
   },
@@ -109,8 +108,8 @@ async function within<T>(what: string, promise: Promise<T>): Promise<T> {
 /** Turns an error into one line that says what happened and what to do; exit 1. */
 function giveUp(error: unknown): never {
   const { code = "", message = "", said, what = "answer" } = error as Record<string, string>;
-  const where = hostAndPort(host, port);
-  const words = said ? `; its last words: ${said}` : ".";
+  const where = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`; // [::1]:1337
+  const words = said ? `; its last words: ${visible(said)}` : ".";
   const far = /^(127\.|::1$|localhost$)/.test(host) ? "" : "; on macOS, allow Local Network";
   const lines: Record<string, string> = {
     ECONNREFUSED: `Connection refused by ${where}: start the server first (bun server.ts)${far}.`,
@@ -152,10 +151,6 @@ function readOptions() {
 }
 
 // The helpers below are the same in server.ts and client.ts (a test checks).
-/** A host and port as people type them: 10.0.0.5:1337, or [::1]:1337 for IPv6. */
-function hostAndPort(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-}
 /** A host alone, as the tutorial writes one: a name or an address; no brackets, no port. */
 function checkHost(host: string): string {
   if (/^[\w.%-]+$|^[\w.%-]*:[\w.%-]*:[\w.:%-]*$/.test(host)) return host;
@@ -174,20 +169,23 @@ function quit(code: number, line: string): never {
 /** Text from the other side, safe to print: control codes and hidden marks become \x1b, \u202e. */
 function visible(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is its job
-  const hidden = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
-  for (const c of new Set(text.match(hidden))) {
-    const hex = c.charCodeAt(0).toString(16).padStart(2, "0");
-    text = text.replaceAll(c, `\\${hex.length > 2 ? "u" : "x"}${hex}`); // every one at once
+  const hidden = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
+  if (!hidden.test(text)) return text; // as most text is
+  const escaped = (c: string, code = c.charCodeAt(0)) =>
+    hidden.test(c) ? `\\${code > 0xff ? "u" : "x"}${code.toString(16).padStart(2, "0")}` : c;
+  const [shown, out] = [[] as string[], new Uint16Array(text.length * 6)]; // 6 for \u202e
+  let length = 0; // of out: the text in UTF-16, each code unit as itself or as its escape
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    shown[code] ??= escaped(text.charAt(i)); // worked out once for each code unit met
+    for (const unit of shown[code] ?? "") out[length++] = unit.charCodeAt(0);
   }
-  return text;
+  return Buffer.from(out.buffer, 0, length * 2).toString("utf16le"); // little-endian, as stored
 }
-/** Bytes that socket.write() could not send yet, and what to do once they are sent. */
-type Unsent = { bytes: Uint8Array; sent: () => void };
+type Unsent = { bytes: Uint8Array; sent: () => void }; // what write() left, and who waits for it
 /** Python's sendall(): every byte, in order; settles once all are out, or the socket is gone. */
 function sendAll(socket: Socket<{ unsent: Unsent[] }>, bytes: Uint8Array): Promise<void> {
-  const { promise, resolve } = Promise.withResolvers<void>();
-  if (socket.data.unsent.push({ bytes, sent: resolve }) === 1) flush(socket);
-  return promise;
+  return new Promise((sent) => socket.data.unsent.push({ bytes, sent }) === 1 && flush(socket));
 }
 /** Writes queued bytes until the socket is full (drain calls this again) or the queue empty. */
 function flush(socket: Socket<{ unsent: Unsent[] }>): void {

@@ -1,9 +1,9 @@
 #!/usr/bin/env bun
-// server.ts: the sockets tutorial's server, on Bun. `bun server.ts` waits for one client on port
-// 1337, as the tutorial's does; `--keep-open` serves a whole class until Ctrl-C; `--help` lists the
-// options. Each step quotes the tutorial's Python (see WALKTHROUGH.md). https://bun.sh/docs/api/tcp
+// server.ts: the sockets tutorial's server, on Bun: one client on port 1337, or a class with
+// --keep-open (see --help). Steps quote the tutorial (WALKTHROUGH.md). https://bun.sh/docs/api/tcp
 
-import { constants, networkInterfaces } from "node:os";
+import { closeSync, openSync } from "node:fs";
+import { constants, devNull, networkInterfaces } from "node:os";
 import { parseArgs } from "node:util";
 import type { Socket } from "bun";
 
@@ -35,6 +35,7 @@ const server = Bun.listen<Connection>({
       const ip = conn.remoteAddress.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ""); // IPv4 plainly
       const name = hostAndPort(ip, conn.remotePort);
       conn.data = { name, decoder: new TextDecoder(), unsent: [] };
+      closeSync(openSync(devNull, "r")); // is a descriptor left? If not, error() closes this one
       if (clients.size < maxClients) {
         clients.add(conn);
         // Step 6: print who connected
@@ -52,9 +53,7 @@ const server = Bun.listen<Connection>({
     //     if not data:
     //         break
     // Bun calls end() once the client has sent its last byte, then hangs up by itself.
-    end(conn) {
-      show(conn, conn.data.decoder.decode()); // the rest of a character cut short, if any
-    },
+    end: (conn) => show(conn, conn.data.decoder.decode()), // the rest of a character cut short
     data(conn, bytes) {
       // Step 9: print the message
       //     print(data.decode())
@@ -74,9 +73,10 @@ const server = Bun.listen<Connection>({
       else if (error) quit(1, `The client ${left}.`);
       else process.exit();
     },
-    // Something went wrong with one connection (a bug, a reset): close it, and only it.
+    // Something went wrong with one connection (a bug, a reset, no file left): close it alone.
     error(conn, error) {
-      console.error(`Closed ${conn.data?.name ?? "a connection"} after an error: ${error.message}`);
+      const why = error.message.replace(/EMFILE.*/, "no file descriptor left: raise ulimit -n");
+      console.error(`Closed ${conn.data?.name ?? "a connection"} after an error: ${why}`);
       conn.end();
     },
   },
@@ -97,13 +97,16 @@ else if (/^(127\.|::1$|localhost$)/.test(host)) lines.push("Other computers cann
 console.error(lines.join("\n"));
 
 // What Python gives for free, and Bun leaves to us.
-/** What the server keeps for each connection. */
-type Connection = { name: string; decoder: TextDecoder; unsent: Unsent[] };
+type Connection = { name: string; decoder: TextDecoder; unsent: Unsent[] }; // kept for each client
 /** Prints what a client sent, as print() does, in one write; --keep-open names the sender. */
 function show(conn: Socket<Connection>, text: string): void {
   const who = keepOpen ? `${conn.data.name}: ` : ""; // and then blank lines say nothing
   const lines = keepOpen ? text.replace(/\n+/g, "\n").replace(/^\n|\n$/g, "") : text;
   if (lines !== "") console.log(who + visible(lines).replaceAll("\n", `\n${who}`));
+}
+/** A host and port as people type them: 10.0.0.5:1337, or [::1]:1337 for IPv6. */
+function hostAndPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 /** Turns an error into one line that says what happened and what to do. */
 function explain(error: unknown): string {
@@ -150,10 +153,6 @@ function readOptions() {
 }
 
 // The helpers below are the same in server.ts and client.ts (a test checks).
-/** A host and port as people type them: 10.0.0.5:1337, or [::1]:1337 for IPv6. */
-function hostAndPort(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-}
 /** A host alone, as the tutorial writes one: a name or an address; no brackets, no port. */
 function checkHost(host: string): string {
   if (/^[\w.%-]+$|^[\w.%-]*:[\w.%-]*:[\w.:%-]*$/.test(host)) return host;
@@ -172,20 +171,23 @@ function quit(code: number, line: string): never {
 /** Text from the other side, safe to print: control codes and hidden marks become \x1b, \u202e. */
 function visible(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is its job
-  const hidden = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
-  for (const c of new Set(text.match(hidden))) {
-    const hex = c.charCodeAt(0).toString(16).padStart(2, "0");
-    text = text.replaceAll(c, `\\${hex.length > 2 ? "u" : "x"}${hex}`); // every one at once
+  const hidden = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
+  if (!hidden.test(text)) return text; // as most text is
+  const escaped = (c: string, code = c.charCodeAt(0)) =>
+    hidden.test(c) ? `\\${code > 0xff ? "u" : "x"}${code.toString(16).padStart(2, "0")}` : c;
+  const [shown, out] = [[] as string[], new Uint16Array(text.length * 6)]; // 6 for \u202e
+  let length = 0; // of out: the text in UTF-16, each code unit as itself or as its escape
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    shown[code] ??= escaped(text.charAt(i)); // worked out once for each code unit met
+    for (const unit of shown[code] ?? "") out[length++] = unit.charCodeAt(0);
   }
-  return text;
+  return Buffer.from(out.buffer, 0, length * 2).toString("utf16le"); // little-endian, as stored
 }
-/** Bytes that socket.write() could not send yet, and what to do once they are sent. */
-type Unsent = { bytes: Uint8Array; sent: () => void };
+type Unsent = { bytes: Uint8Array; sent: () => void }; // what write() left, and who waits for it
 /** Python's sendall(): every byte, in order; settles once all are out, or the socket is gone. */
 function sendAll(socket: Socket<{ unsent: Unsent[] }>, bytes: Uint8Array): Promise<void> {
-  const { promise, resolve } = Promise.withResolvers<void>();
-  if (socket.data.unsent.push({ bytes, sent: resolve }) === 1) flush(socket);
-  return promise;
+  return new Promise((sent) => socket.data.unsent.push({ bytes, sent }) === 1 && flush(socket));
 }
 /** Writes queued bytes until the socket is full (drain calls this again) or the queue empty. */
 function flush(socket: Socket<{ unsent: Unsent[] }>): void {

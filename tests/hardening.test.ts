@@ -13,6 +13,8 @@ import {
   Running,
   rawConnect,
   runClient,
+  SERVER,
+  spawn,
   spawnScript,
   startClient,
   startServer,
@@ -218,6 +220,39 @@ describe("the class server", () => {
     T,
   );
 
+  // prlimit runs the server with few file descriptors: Bun's own and about 30 for clients.
+  const prlimit = onLinux ? Bun.which("prlimit") : null;
+  test.skipIf(!prlimit)(
+    "out of file descriptors: a client over the limit is closed with a line saying what to do, the rest are served, and later clients get in",
+    async () => {
+      const limit = ["--nofile=40:40", "bun", SERVER, "--port", "0", "--keep-open"];
+      const server = spawn([prlimit ?? "prlimit", ...limit]);
+      const port = Number((await server.waitFor(/Listening on [^\s;]*:(\d+)/))[1]);
+      const peers = await Promise.all(Array.from({ length: 50 }, () => rawConnect(port)));
+      for (const peer of peers) peer.socket.write("hi");
+      const answered = (peer: (typeof peers)[number]) => peer.received() === "Got it!";
+      // Each one is served or closed at once: none is left waiting for nothing.
+      await Promise.all(
+        peers.map((peer) =>
+          peer.waitUntil(() => answered(peer) || peer.closed(), "reply or close"),
+        ),
+      );
+      const served = peers.filter(answered);
+      expect(served.length).toBeGreaterThan(10);
+      expect(served.length).toBeLessThan(peers.length);
+      const line = "after an error: no file descriptor left: raise ulimit -n\n";
+      expect(server.stderr.split(line)).toHaveLength(peers.length - served.length + 1);
+      expect(hasStackTrace(server.stderr)).toBe(false);
+      for (const peer of served.slice(0, 3)) peer.socket.end();
+      await server.waitForCount(/ left; \d+ connected\./, 3);
+      const later = await rawConnect(port);
+      later.socket.write("later");
+      await later.waitFor(/Got it!/);
+      expect(server.stdout).toContain(`:${later.socket.localPort}: later\n`);
+    },
+    T,
+  );
+
   test.skipIf(!POSIX)(
     "Ctrl-C on --keep-open with students connected prints one Stopped line; exit 130",
     async () => {
@@ -280,6 +315,24 @@ describe("the class server", () => {
       expect(await server.exit()).toBe(0);
       expect(server.stdout).toBe(
         "Connection from : 127.0.0.1\nabc\\u202edcba\\u2066x\\u2069\\u200b\\u200f\\ufeff\\u2028end\n",
+      );
+    },
+    T,
+  );
+
+  test(
+    "escaping leaves every other character as it is, and text of escapes alone prints whole",
+    async () => {
+      const server = await startServer();
+      const peer = await rawConnect(server.port);
+      peer.socket.write("🙂é你\u202e\x1b[2J\x00\u0085 \ud83d"); // and half an emoji, alone
+      await peer.waitFor(/Got it!/);
+      peer.socket.write("\u2066".repeat(100)); // each one 6 characters on the screen
+      await peer.waitFor(/Got it!Got it!/);
+      peer.socket.shutdown();
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe(
+        `Connection from : 127.0.0.1\n🙂é你\\u202e\\x1b[2J\\x00\\x85 \ufffd\n${"\\u2066".repeat(100)}\n`,
       );
     },
     T,

@@ -266,6 +266,8 @@ export async function rawConnect(port: number, host = "127.0.0.1") {
       until(() => sawEnd || isClosed, "the peer did not end the connection", ms),
     /** Waits until the peer has closed the connection. */
     waitClosed: (ms = 5000) => until(() => isClosed, "the peer did not close", ms),
+    /** Waits until `done()` holds: what it waits for is named in the failure. */
+    waitUntil: (done: () => boolean, what: string, ms = 5000) => until(done, `no ${what}`, ms),
   };
 }
 
