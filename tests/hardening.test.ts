@@ -222,6 +222,7 @@ describe("the class server", () => {
 
   // prlimit runs the server with few file descriptors: Bun's own and about 30 for clients.
   const prlimit = onLinux ? Bun.which("prlimit") : null;
+  if (!prlimit) console.error("skipped: running out of descriptors needs Linux and prlimit");
   test.skipIf(!prlimit)(
     "out of file descriptors: a client over the limit is closed with a line saying what to do, the rest are served, and later clients get in",
     async () => {
