@@ -1,7 +1,6 @@
 #!/usr/bin/env bun
-// client.ts: the sockets tutorial's client, on Bun. Start the server, then `bun client.ts` (or
-// `bun client.ts 192.168.1.20`, as the server says). Ctrl-D ends (on Windows: Ctrl-Z, Enter). Each
-// step quotes the tutorial's Python (see WALKTHROUGH.md). Bun's TCP: https://bun.sh/docs/api/tcp
+// client.ts: the sockets tutorial's client, on Bun: `bun client.ts [HOST]`; Ctrl-D ends it
+// (Windows: Ctrl-Z, Enter). Steps quote the tutorial (WALKTHROUGH.md). https://bun.sh/docs/api/tcp
 
 import { constants } from "node:os";
 import { parseArgs } from "node:util";
@@ -108,7 +107,7 @@ async function within<T>(what: string, promise: Promise<T>): Promise<T> {
 /** Turns an error into one line that says what happened and what to do; exit 1. */
 function giveUp(error: unknown): never {
   const { code = "", message = "", said, what = "answer" } = error as Record<string, string>;
-  const where = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`; // [::1]:1337
+  const where = hostAndPort(host, port);
   const words = said ? `; its last words: ${visible(said)}` : ".";
   const far = /^(127\.|::1$|localhost$)/.test(host) ? "" : "; on macOS, allow Local Network";
   const lines: Record<string, string> = {
@@ -151,6 +150,10 @@ function readOptions() {
 }
 
 // The helpers below are the same in server.ts and client.ts (a test checks).
+/** A host and port as people type them: 10.0.0.5:1337, or [::1]:1337 for IPv6. */
+function hostAndPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
 /** A host alone, as the tutorial writes one: a name or an address; no brackets, no port. */
 function checkHost(host: string): string {
   if (/^[\w.%-]+$|^[\w.%-]*:[\w.%-]*:[\w.:%-]*$/.test(host)) return host;
@@ -168,7 +171,6 @@ function quit(code: number, line: string): never {
 }
 /** Text from the other side, safe to print: control codes and hidden marks become \x1b, \u202e. */
 function visible(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is its job
   const hidden = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
   if (!hidden.test(text)) return text; // as most text is
   const escaped = (c: string, code = c.charCodeAt(0)) =>
@@ -183,7 +185,7 @@ function visible(text: string): string {
   return Buffer.from(out.buffer, 0, length * 2).toString("utf16le"); // little-endian, as stored
 }
 type Unsent = { bytes: Uint8Array; sent: () => void }; // what write() left, and who waits for it
-/** Python's sendall(): every byte, in order; settles once all are out, or the socket is gone. */
+/** Python's sendall(): every byte, in order (now, if first in line); settles once out or gone. */
 function sendAll(socket: Socket<{ unsent: Unsent[] }>, bytes: Uint8Array): Promise<void> {
   return new Promise((sent) => socket.data.unsent.push({ bytes, sent }) === 1 && flush(socket));
 }

@@ -104,10 +104,6 @@ function show(conn: Socket<Connection>, text: string): void {
   const lines = keepOpen ? text.replace(/\n+/g, "\n").replace(/^\n|\n$/g, "") : text;
   if (lines !== "") console.log(who + visible(lines).replaceAll("\n", `\n${who}`));
 }
-/** A host and port as people type them: 10.0.0.5:1337, or [::1]:1337 for IPv6. */
-function hostAndPort(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-}
 /** Turns an error into one line that says what happened and what to do. */
 function explain(error: unknown): string {
   const { code, message = String(error) } = error as { code?: string; message?: string };
@@ -153,6 +149,10 @@ function readOptions() {
 }
 
 // The helpers below are the same in server.ts and client.ts (a test checks).
+/** A host and port as people type them: 10.0.0.5:1337, or [::1]:1337 for IPv6. */
+function hostAndPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
 /** A host alone, as the tutorial writes one: a name or an address; no brackets, no port. */
 function checkHost(host: string): string {
   if (/^[\w.%-]+$|^[\w.%-]*:[\w.%-]*:[\w.:%-]*$/.test(host)) return host;
@@ -170,7 +170,6 @@ function quit(code: number, line: string): never {
 }
 /** Text from the other side, safe to print: control codes and hidden marks become \x1b, \u202e. */
 function visible(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is its job
   const hidden = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
   if (!hidden.test(text)) return text; // as most text is
   const escaped = (c: string, code = c.charCodeAt(0)) =>
@@ -185,7 +184,7 @@ function visible(text: string): string {
   return Buffer.from(out.buffer, 0, length * 2).toString("utf16le"); // little-endian, as stored
 }
 type Unsent = { bytes: Uint8Array; sent: () => void }; // what write() left, and who waits for it
-/** Python's sendall(): every byte, in order; settles once all are out, or the socket is gone. */
+/** Python's sendall(): every byte, in order (now, if first in line); settles once out or gone. */
 function sendAll(socket: Socket<{ unsent: Unsent[] }>, bytes: Uint8Array): Promise<void> {
   return new Promise((sent) => socket.data.unsent.push({ bytes, sent }) === 1 && flush(socket));
 }

@@ -371,6 +371,24 @@ describe("the class server", () => {
   );
 
   test(
+    "the server's last words are escaped too, in a hang-up and in a goodbye",
+    async () => {
+      using rude = listen({ data: (s) => void s.end("\x1b[2J\u202eBye") });
+      const hungUp = await runClient(["--port", String(rude.port)], "one\ntwo\n");
+      expect(hungUp.code).toBe(1);
+      expect(hungUp.stderr).toEndWith("; its last words: \\x1b[2J\\u202eBye\n");
+      using polite = listen({
+        data: (s) => void s.write("Got it!"),
+        end: (s) => void s.end("\x1b[31mBye"),
+      });
+      const ended = await runClient(["--port", String(polite.port)], "one\n");
+      expect(ended.code).toBe(0);
+      expect(ended.stdout).toBe(`${PROMPT}Got it!\n${PROMPT}\\x1b[31mBye\n`);
+    },
+    T,
+  );
+
+  test(
     "a --timeout too large for a timer is a usage mistake, not a runtime warning; exit 2",
     async () => {
       const proc = spawnScript(CLIENT, ["--timeout", "3000000"]);
