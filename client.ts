@@ -1,15 +1,42 @@
 #!/usr/bin/env bun
-// client.ts: the sockets tutorial's client, on Bun: `bun client.ts [HOST]`; Ctrl-D ends it
-// (Windows: Ctrl-Z, Enter). Steps quote the tutorial (WALKTHROUGH.md). https://bun.sh/docs/api/tcp
+// client.ts: the client of the classic sockets tutorial, on Bun.
+//   bun client.ts               talks to the server on this computer (127.0.0.1:1337)
+//   bun client.ts 192.168.1.20  talks to the server on another computer
+//   bun client.ts --help        all the options
+// Type a message and press Enter; Ctrl-D ends (on Windows: Ctrl-Z, then Enter).
+// Each "Step N" below quotes the tutorial's Python; WALKTHROUGH.md explains them.
+// Bun's TCP sockets: https://bun.sh/docs/api/tcp
 
 import { constants } from "node:os";
 import { parseArgs } from "node:util";
 import type { Socket } from "bun";
 
+/** What the client keeps about its connection to the server. */
+type Server = {
+  unsent: Unsent[]; // messages that write() could not send yet, oldest first
+  unread: string; // what the server has sent that recv() has not taken yet
+  lastReply: string; // what recv() took last: quoted if the server hangs up
+  decoder: TextDecoder; // turns the server's bytes into text, joining split characters
+  wake: () => void; // lets a waiting recv() look again: text has arrived
+  inputEnded: boolean; // we have told the server we are done: its close is the goodbye
+};
+
+const LF = 10; // the byte of "\n", which ends a line
+const CR = 13; // the byte of "\r", which comes before "\n" at the end of a Windows line
+const CTRL_Z = 26; // Windows' end of input, when it is alone on a line
+const MAX_LINE = 64 * 2 ** 20; // 64 MiB: the longest line of input kept in memory
+const MAX_UNREAD = 64 * 2 ** 10; // 64 KiB: unread text at which we stop reading
+// Characters that control the terminal, or hide or reorder text: all but tab and newline.
+const HIDDEN = /[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]--[\t\n]]/v;
+const GRACE = 20; // ms to wait for a hang-up right behind the last reply
+
 const { host, port, timeout } = readOptions();
-const lines = readLines();
-const got = { text: "", last: "", decoder: new TextDecoder(), wake: () => {}, inputEnded: false };
-process.on("uncaughtException", giveUp).on("unhandledRejection", giveUp); // not a traceback
+const where = hostAndPort(host, port); // the server, as the lines below name it
+const lines = readLines(); // standard input, a line at a time
+const goodbye = Promise.withResolvers<string>(); // the server's words as it closes
+let stopping = false; // true once Ctrl-C or a signal is closing the connection
+process.on("uncaughtException", giveUp); // the unforeseen: one line, not a stack trace
+process.on("unhandledRejection", giveUp);
 process.stdout.on("error", () => {}); // output closed early (| head): keep going quietly
 
 // Step 1: import the socket module
@@ -21,24 +48,22 @@ process.stdout.on("error", () => {}); // output closed early (| head): keep goin
 // Step 3: connect to the server
 // s.connect(('127.0.0.1', 1337))
 // Bun does both in one call; within() gives up after --timeout seconds (Python would wait).
-const connecting = Bun.connect<{ unsent: Unsent[] }>({
+const connecting = Bun.connect<Server>({
   hostname: host,
   port,
-  data: { unsent: [] },
+  data: {
+    unsent: [],
+    unread: "",
+    lastReply: "",
+    decoder: new TextDecoder(),
+    wake: () => {},
+    inputEnded: false,
+  },
+  // What Bun calls when something happens to the connection: the functions below.
   socket: {
-    data(s, bytes) {
-      got.text += got.decoder.decode(bytes, { stream: true }); // for recv()
-      if (got.text.length > 65536) s.pause(); // plenty unread: let the kernel hold the rest
-      got.wake();
-    },
-    drain: flush, // the socket has room again: send what sendAll() left waiting
-    close(_s, error) {
-      if (process.exitCode) return; // stop() is closing it, with its exit code
-      const said = got.text + got.decoder.decode(); // received, not yet printed
-      if (!got.inputEnded || error) giveUp({ code: "EOF", ...error, said: said || got.last });
-      if (said !== "") console.log(visible(said));
-      process.exit(0);
-    },
+    data: onData, // bytes have arrived
+    drain: onDrain, // there is room to send again
+    close: onClose, // the connection is gone
   },
 });
 const s = await within("answer", connecting);
@@ -49,7 +74,7 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal
 //     msg = input('Type your msg here: ')
 while (true) {
   const msg = await input("Type your msg here: ");
-  if (msg === undefined) break; // end of input: Ctrl-D, Ctrl-Z on Windows, or a pipe's end
+  if (msg === undefined) break; // end of input: Ctrl-D (Windows: Ctrl-Z), a pipe's end
   if (msg.length === 0) continue; // nothing to send: an empty message would get no reply
   // Step 5: send it
   //     s.sendall(msg.encode())
@@ -63,70 +88,147 @@ while (true) {
   console.log(visible(data));
 }
 
-// End of input: tell the server (a half-close); the close handler above prints its goodbye.
+// End of input: tell the server we are done (a half-close), then wait for it to close.
 if (process.stdin.isTTY) console.error(); // after Ctrl-D, end the prompt's line
-await Bun.sleep(20); // a hang-up sent right behind the last reply arrives by then: hear it first
-got.inputEnded = true;
+await Bun.sleep(GRACE);
+s.data.inputEnded = true;
 s.shutdown();
-await within("goodbye", new Promise(() => {}));
+const said = await within("goodbye", goodbye.promise);
+if (said !== "") console.log(visible(said));
+process.exit(0);
+
+/** The connection is gone: the server's goodbye at the end, a hang-up before it. */
+function onClose(socket: Socket<Server>, problem?: Error): void {
+  if (stopping) return; // stop() is closing it, with its own exit code
+  const rest = socket.data.unread + socket.data.decoder.decode(); // not yet printed
+  if (problem || !socket.data.inputEnded) hungUp(problem, rest || socket.data.lastReply);
+  goodbye.resolve(rest);
+}
 
 // What Python gives for free, and Bun leaves to us.
-/** Python's input(): prints the prompt, reads a line (as bytes, without its "\n" or "\r\n"). */
+
+/** Python's input(): prints the prompt, reads a line as bytes, without "\n" or "\r\n". */
 async function input(prompt: string): Promise<Uint8Array | undefined> {
   process.stdout.write(prompt);
   const next = await lines.next();
-  const line = next.value?.at(-1) === 13 ? next.value.subarray(0, -1) : next.value; // "\r\n"
-  return !line || (line.length === 1 && line[0] === 26) ? undefined : line; // end; Ctrl-Z alone
+  if (next.done) return undefined; // end of input
+  let line = next.value;
+  if (line.at(-1) === CR) line = line.subarray(0, -1);
+  if (line.length === 1 && line[0] === CTRL_Z) return undefined; // Windows' end of input
+  return line;
 }
-/** Standard input a line at a time, as bytes (so a 50 MB line is never copied to a string). */
+/** Standard input a line at a time, as bytes: a 50 MB line is never made a string. */
 async function* readLines(): AsyncGenerator<Uint8Array> {
-  let line: Uint8Array[] = [];
+  let parts: Uint8Array[] = []; // the line so far, from one chunk or more
+  let length = 0; // of the line so far
   for await (const chunk of Bun.stdin.stream()) {
-    let start = 0;
-    for (let end = chunk.indexOf(10); end >= 0; end = chunk.indexOf(10, start)) {
-      yield Buffer.concat([...line, chunk.subarray(start, end)]);
-      [line, start] = [[], end + 1];
+    let start = 0; // where the line in this chunk starts
+    let end = chunk.indexOf(LF);
+    while (end >= 0) {
+      parts.push(chunk.subarray(start, end));
+      yield Buffer.concat(parts);
+      parts = [];
+      length = 0;
+      start = end + 1;
+      end = chunk.indexOf(LF, start);
     }
-    line.push(chunk.subarray(start));
-    if (line.reduce((n, part) => n + part.length, 0) > 64 * 2 ** 20) giveUp({ code: "EFBIG" });
+    parts.push(chunk.subarray(start));
+    length += chunk.length - start;
+    if (length > MAX_LINE) {
+      quit(1, "A line of input is longer than 64 MiB: send it in shorter lines.");
+    }
   }
-  if (line.some((part) => part.length > 0)) yield Buffer.concat(line);
+  if (length > 0) yield Buffer.concat(parts); // a last line without "\n"
+}
+/** Bytes from the server: kept for recv(), as the system would keep them for Python. */
+function onData(socket: Socket<Server>, bytes: Buffer): void {
+  socket.data.unread += socket.data.decoder.decode(bytes, { stream: true });
+  if (socket.data.unread.length > MAX_UNREAD) socket.pause(); // the kernel holds the rest
+  socket.data.wake();
 }
 /** Python's recv(): waits until the server has sent something, and takes all of it. */
-async function recv(s: Socket<{ unsent: Unsent[] }>): Promise<string> {
-  while (got.text === "") await new Promise<void>((wake) => (got.wake = wake));
-  [got.last, got.text] = [got.text, ""];
-  s.resume();
-  return got.last;
+async function recv(socket: Socket<Server>): Promise<string> {
+  while (socket.data.unread === "") {
+    await new Promise<void>((wake) => {
+      socket.data.wake = wake;
+    });
+  }
+  const data = socket.data.unread;
+  socket.data.unread = "";
+  socket.data.lastReply = data;
+  socket.resume();
+  return data;
 }
-/** Waits for the server, --timeout seconds at most; then one line, exit 1. */
+/** A socket timeout: waits --timeout seconds at most, then says so; exit 1. */
 async function within<T>(what: string, promise: Promise<T>): Promise<T> {
-  const timer = setTimeout(() => giveUp({ code: "ETIMEDOUT", what }), timeout * 1000);
-  return promise.finally(() => clearTimeout(timer));
+  const timer = setTimeout(() => quit(1, noAnswer(what)), timeout * 1000);
+  try {
+    return await promise;
+  } finally {
+    clearTimeout(timer);
+  }
 }
-/** Turns an error into one line that says what happened and what to do; exit 1. */
-function giveUp(error: unknown): never {
-  const { code = "", message = "", said, what = "answer" } = error as Record<string, string>;
-  const where = hostAndPort(host, port);
-  const words = said ? `; its last words: ${visible(said)}` : ".";
-  const far = /^(127\.|::1$|localhost$)/.test(host) ? "" : "; on macOS, allow Local Network";
-  const lines: Record<string, string> = {
-    ECONNREFUSED: `Connection refused by ${where}: start the server first (bun server.ts)${far}.`,
-    ENETUNREACH: `No way to reach ${where}: check the address, and that you share a network.`,
-    ENOTFOUND: `No computer named "${host}": check the name, or use the address the server prints.`,
-    ETIMEDOUT: `No ${what} from ${where} in ${timeout} s: check the address, firewall and server.`,
-    ECONNRESET: `The server reset the connection (it stopped abruptly)${words}`,
-    EOF: `The server closed the connection${words}`,
-    EFBIG: "A line of input is longer than 64 MiB: send it in shorter lines.",
-  };
-  quit(1, lines[code.replace("EHOST", "ENET")] ?? `Stopped (${where}): ${message || error}`);
+
+type Unsent = { bytes: Uint8Array; sent: () => void }; // bytes to send, and who waits
+/** Python's sendall(): sends every byte, in order, and settles when they are out. */
+function sendAll(socket: Socket<{ unsent: Unsent[] }>, bytes: Uint8Array): Promise<void> {
+  return new Promise((sent) => {
+    socket.data.unsent.push({ bytes, sent });
+    const firstInLine = socket.data.unsent.length === 1;
+    if (firstInLine) flush(socket); // otherwise a flush is already under way
+  });
 }
-/** Ctrl-C, SIGTERM, a closed terminal: close the connection in order (an end, not a reset). */
+/** Writes the queue until the socket is full (then Bun calls onDrain) or it is empty. */
+function flush(socket: Socket<{ unsent: Unsent[] }>): void {
+  while (socket.data.unsent.length > 0) {
+    const head = socket.data.unsent[0]!;
+    const written = socket.write(head.bytes); // how many went out; -1: it is closing
+    const gone = written < 0 ? head.bytes.length : written; // closing: drop the rest
+    head.bytes = head.bytes.subarray(gone);
+    if (head.bytes.length > 0) return; // the socket is full for now
+    socket.data.unsent.shift();
+    head.sent();
+  }
+}
+/** The socket has room again: send what write() could not. */
+function onDrain(socket: Socket<{ unsent: Unsent[] }>): void {
+  flush(socket);
+}
+
+// What a class needs, and the tutorial leaves out.
+
+/** The server closed or reset the connection before we were done: one line, exit 1. */
+function hungUp(problem: Error | undefined, lastWords: string): never {
+  const words = lastWords === "" ? "." : `; its last words: ${visible(lastWords)}`;
+  const code = (problem as { code?: string } | undefined)?.code;
+  if (code === "ECONNRESET") {
+    quit(1, `The server reset the connection (it stopped abruptly)${words}`);
+  }
+  quit(1, `The server closed the connection${words}`);
+}
+/** Turns a failed connect, or anything unforeseen, into one line on what to do; exit 1. */
+function giveUp(problem: unknown): never {
+  const { code, message } = problem as { code?: string; message?: string };
+  const macOS = isThisComputer(host) ? "" : "; on macOS, allow Local Network";
+  if (code === "ECONNREFUSED")
+    quit(1, `Connection refused by ${where}: start the server first (bun server.ts)${macOS}.`);
+  if (code === "ENETUNREACH" || code === "EHOSTUNREACH")
+    quit(1, `No way to reach ${where}: check the address, and that you share a network.`);
+  if (code === "ETIMEDOUT") quit(1, noAnswer("answer")); // the system gave up first
+  if (code === "ENOTFOUND")
+    quit(1, `No computer named "${host}": check the name, or use the address the server prints.`);
+  quit(1, `Stopped (${where}): ${message || String(problem)}`);
+}
+/** What the client says when the server does not answer in time. */
+function noAnswer(what: string): string {
+  return `No ${what} from ${where} in ${timeout} s: check the address, firewall and server.`;
+}
+/** Ctrl-C, SIGTERM, a closed terminal: close the connection in order, not a reset. */
 function stop(signal: "SIGINT" | "SIGTERM" | "SIGHUP"): void {
   console.error(`\nStopped by ${signal === "SIGINT" ? "Ctrl-C" : signal}.`);
-  process.exitCode = 128 + constants.signals[signal];
+  stopping = true;
   s.end();
-  process.exit();
+  process.exit(128 + constants.signals[signal]); // how shells report "ended by a signal"
 }
 /** The command line: --help prints the help (exit 0), a mistake the usage (exit 2). */
 function readOptions() {
@@ -136,65 +238,87 @@ function readOptions() {
   --port     the server's port (default 1337)
   --timeout  how long to wait for the server each time, in seconds (default 10)`;
   try {
-    const [text, flag] = [{ type: "string" }, { type: "boolean" }] as const;
-    const options = { port: text, timeout: text, help: { ...flag, short: "h" } } as const;
-    const { values: v, positionals } = parseArgs({ options, allowPositionals: true });
-    if (v.help) quit(0, help);
+    const { values, positionals } = parseArgs({
+      options: {
+        port: { type: "string", default: "1337" },
+        timeout: { type: "string", default: "10" },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: true,
+    });
+    if (values.help) quit(0, help);
     if (positionals.length > 1) throw Error("one server address, please");
-    const port = whole(v.port ?? "1337", 1, 65535, "--port");
-    const timeout = whole(v.timeout ?? "10", 1, 2e6, "--timeout"); // seconds; a timer's limit
+    const port = whole(values.port, 1, 65535, "--port");
+    const timeout = seconds(values.timeout, "--timeout");
     return { host: checkHost(positionals[0] ?? "127.0.0.1"), port, timeout };
-  } catch (error) {
-    quit(2, `${String((error as Error).message).split("\n")[0]}\n${usage}`);
+  } catch (mistake) {
+    quit(2, `${firstLine(mistake)}\n${usage}`);
   }
+}
+/** A number of seconds, as a timer can wait them: 0.2, 2.5 or 10; not "1e3" or " 5". */
+function seconds(text: string, option: string): number {
+  const MIN = 0.001; // a millisecond: a timer's step
+  const MAX = 2_000_000; // about 23 days: a timer waits at most 2^31 ms, about 24.8 days
+  const value = Number(text);
+  if (/^\d+(\.\d+)?$/.test(text) && value >= MIN && value <= MAX) return value;
+  throw Error(`${option} takes a number of seconds from ${MIN} to ${MAX}, not "${text}"`);
 }
 
 // The helpers below are the same in server.ts and client.ts (a test checks).
+
 /** A host and port as people type them: 10.0.0.5:1337, or [::1]:1337 for IPv6. */
 function hostAndPort(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  if (host.includes(":")) return `[${host}]:${port}`;
+  return `${host}:${port}`;
 }
-/** A host alone, as the tutorial writes one: a name or an address; no brackets, no port. */
+/** Whether a host is this computer's own loopback, which other computers cannot reach. */
+function isThisComputer(host: string): boolean {
+  return /^(127\.|::1$|localhost$)/.test(host);
+}
+/** A host alone, as the tutorial writes one: a name or address; no brackets, no port. */
 function checkHost(host: string): string {
-  if (/^[\w.%-]+$|^[\w.%-]*:[\w.%-]*:[\w.:%-]*$/.test(host)) return host;
+  const name = /^[\w.%-]+$/; // a name, an IPv4 address, or an IPv6 zone such as eth0
+  const ipv6 = /^[\w.%-]*:[\w.%-]*:[\w.:%-]*$/; // at least two colons: ::1, fe80::1%eth0
+  if (name.test(host) || ipv6.test(host)) return host;
   throw Error(`"${host}" is not a name or address alone, such as ::1: give the port with --port`);
 }
 /** A whole number from min to max, written in digits: not "1e3", "0x10" or " 5". */
 function whole(text: string, min: number, max: number, option: string): number {
-  if (/^\d+$/.test(text) && Number(text) >= min && Number(text) <= max) return Number(text);
+  const value = Number(text);
+  if (/^\d+$/.test(text) && value >= min && value <= max) return value;
   throw Error(`${option} takes a whole number from ${min} to ${max}, not "${text}"`);
 }
-/** Prints one line (the help: on standard output; a problem: on standard error), and exits. */
+/** The first line of an error's message: parseArgs adds advice on further lines. */
+function firstLine(problem: unknown): string {
+  return String((problem as Error).message).split("\n")[0] ?? "";
+}
+/** Prints one line (help on standard output, a problem on standard error), and exits. */
 function quit(code: number, line: string): never {
-  (code === 0 ? console.log : console.error)(line);
+  if (code === 0) console.log(line);
+  else console.error(line);
   process.exit(code);
 }
-/** Text from the other side, safe to print: control codes and hidden marks become \x1b, \u202e. */
+/** Text from the other side, safe to print: hidden characters become escapes (\x1b). */
 function visible(text: string): string {
-  const hidden = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
-  if (!hidden.test(text)) return text; // as most text is
-  const escaped = (c: string, code = c.charCodeAt(0)) =>
-    hidden.test(c) ? `\\${code > 0xff ? "u" : "x"}${code.toString(16).padStart(2, "0")}` : c;
-  const [shown, out] = [[] as string[], new Uint16Array(text.length * 6)]; // 6 for \u202e
-  let length = 0; // of out: the text in UTF-16, each code unit as itself or as its escape
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    shown[code] ??= escaped(text.charAt(i)); // worked out once for each code unit met
-    for (const unit of shown[code] ?? "") out[length++] = unit.charCodeAt(0);
+  if (!HIDDEN.test(text)) return text; // most text: nothing to escape, no walk
+  const shown = new Map<string, string>(); // each character met so far, as it is printed
+  const parts: string[] = [];
+  for (const char of text) {
+    let part = shown.get(char);
+    if (part === undefined) {
+      part = char;
+      if (HIDDEN.test(char)) part = escaped(char);
+      shown.set(char, part);
+    }
+    parts.push(part);
   }
-  return Buffer.from(out.buffer, 0, length * 2).toString("utf16le"); // little-endian, as stored
+  return parts.join("");
 }
-type Unsent = { bytes: Uint8Array; sent: () => void }; // what write() left, and who waits for it
-/** Python's sendall(): every byte, in order (now, if first in line); settles once out or gone. */
-function sendAll(socket: Socket<{ unsent: Unsent[] }>, bytes: Uint8Array): Promise<void> {
-  return new Promise((sent) => socket.data.unsent.push({ bytes, sent }) === 1 && flush(socket));
-}
-/** Writes queued bytes until the socket is full (drain calls this again) or the queue empty. */
-function flush(socket: Socket<{ unsent: Unsent[] }>): void {
-  for (let head = socket.data.unsent[0]; head; head = socket.data.unsent[0]) {
-    const written = socket.write(head.bytes); // -1: closing, so nothing more will go out
-    head.bytes = head.bytes.subarray(written < 0 ? Number.POSITIVE_INFINITY : written);
-    if (head.bytes.length > 0) return; // full for now: drain calls flush again
-    socket.data.unsent.shift()?.sent();
-  }
+/** A character as an escape code: \x1b, \u202e, \u{e0041}. */
+function escaped(char: string): string {
+  const code = char.codePointAt(0) ?? 0;
+  const hex = code.toString(16);
+  if (code <= 0xff) return `\\x${hex.padStart(2, "0")}`;
+  if (code <= 0xffff) return `\\u${hex.padStart(4, "0")}`;
+  return `\\u{${hex}}`;
 }

@@ -1,17 +1,34 @@
 #!/usr/bin/env bun
-// server.ts: the sockets tutorial's server, on Bun: one client on port 1337, or a class with
-// --keep-open (see --help). Steps quote the tutorial (WALKTHROUGH.md). https://bun.sh/docs/api/tcp
+// server.ts: the server of the classic sockets tutorial, on Bun.
+//   bun server.ts              serves one client, as the tutorial does
+//   bun server.ts --keep-open  serves a whole class at once, until Ctrl-C
+//   bun server.ts --help       all the options
+// Each "Step N" below quotes the tutorial's Python; WALKTHROUGH.md explains them.
+// Bun's TCP sockets: https://bun.sh/docs/api/tcp
 
 import { closeSync, openSync } from "node:fs";
 import { constants, devNull, networkInterfaces } from "node:os";
 import { parseArgs } from "node:util";
-import type { Socket } from "bun";
+import type { Socket, TCPSocketListener } from "bun";
 
+/** What the server keeps for each client. */
+type Client = {
+  name: string; // its address and port, as people type them: 127.0.0.1:52144
+  decoder: TextDecoder; // its bytes as text, even a character split between chunks
+  unsent: Unsent[]; // replies that write() could not send yet, oldest first
+};
+
+const DEFAULT_PORT = 1337; // the tutorial's port
+const IPV4_OVER_IPV6 = /^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/; // IPv4, as an IPv6 server sees it
+const WIRED_OR_WIFI = /^(en|eth|wl|wi-?fi|ethernet)/i; // wired and Wi-Fi interfaces
+const LINK_LOCAL = "169.254."; // a self-assigned IPv4 address: nobody else reaches it
+// Characters that control the terminal, or hide or reorder text: all but tab and newline.
+const HIDDEN = /[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]--[\t\n]]/v;
 const { host, port, keepOpen, maxClients } = readOptions();
-const clients = new Set<Socket<Connection>>(); // the clients being served
-const BUSY = keepOpen ? `is full (${maxClients} at a time)` : "is busy with another client";
-process.on("uncaughtException", (error) => quit(1, explain(error))); // one line, not a traceback
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, stop);
+const clients = new Set<Socket<Client>>(); // the clients being served now
+// What a client turned away is told, after "The server ".
+let whyNot = "is busy with another client"; // the tutorial's server serves one at a time
+if (keepOpen) whyNot = `is full (${maxClients} at a time)`;
 
 // Step 1: import the socket module
 // import socket
@@ -24,89 +41,176 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal
 // Step 4: listen for connections
 // s.listen()
 // Bun does all three in one call. Python's '' is "0.0.0.0", our default --host.
-const server = Bun.listen<Connection>({
-  hostname: host,
-  port,
-  socket: {
-    // Step 5: accept a connection
-    // conn, addr = s.accept() # Blocks!
-    // Bun calls open() for each client that connects; conn is the socket to talk to it.
-    open(conn) {
-      const ip = conn.remoteAddress.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ""); // IPv4 plainly
-      const name = hostAndPort(ip, conn.remotePort);
-      conn.data = { name, decoder: new TextDecoder(), unsent: [] };
-      closeSync(openSync(devNull, "r")); // is a descriptor left? If not, error() closes this one
-      if (clients.size < maxClients) {
-        clients.add(conn);
-        // Step 6: print who connected
-        // print('Connection from : ' + addr[0])
-        return console.log("Connection from : " + (keepOpen ? name : ip)); // --keep-open: :port
-      }
-      console.error(`Turned away ${name}: the server ${BUSY}.`); // one too many:
-      conn.end(`The server ${BUSY}: try again later.`); // say why, then close it fully
+let server: TCPSocketListener<Client>;
+try {
+  server = Bun.listen<Client>({
+    hostname: host,
+    port,
+    // What Bun calls when something happens to a connection: the functions below.
+    socket: {
+      open: onOpen, // a client has connected
+      data: onData, // bytes have arrived
+      end: onEnd, // the client has finished sending
+      drain: onDrain, // there is room to send again
+      close: onClose, // the connection is gone
+      error: onError, // something went wrong with this one connection
     },
-    // Step 7: receive data
-    // while True:
-    //     data = conn.recv(1024) # Blocks!
-    // No loop to write: Bun calls data() below with each chunk of bytes as it arrives.
-    // Step 8: stop when the client has finished
-    //     if not data:
-    //         break
-    // Bun calls end() once the client has sent its last byte, then hangs up by itself.
-    end: (conn) => show(conn, conn.data.decoder.decode()), // the rest of a character cut short
-    data(conn, bytes) {
-      // Step 9: print the message
-      //     print(data.decode())
-      show(conn, conn.data.decoder.decode(bytes, { stream: true }));
-      // Step 10: reply "Got it!"
-      //     conn.sendall(b'Got it!')
-      sendAll(conn, new TextEncoder().encode("Got it!"));
-      conn.pause();
-      setImmediate(() => conn.resume()); // the other clients' turn first: a chunk each in turn
-    },
-    drain: flush, // the socket has room again: send what sendAll() left waiting
-    // The connection is gone: where the tutorial's program ends, after its loop.
-    close(conn, error) {
-      if (!clients.delete(conn)) return; // one we turned away, or stop() closed
-      const left = error ? `left abruptly (${error.message})` : "left";
-      if (keepOpen) console.error(`${conn.data.name} ${left}; ${clients.size} connected.`);
-      else if (error) quit(1, `The client ${left}.`);
-      else process.exit();
-    },
-    // Something went wrong with one connection (a bug, a reset, no file left): close it alone.
-    error(conn, error) {
-      const why = error.message.replace(/EMFILE.*/, "no file descriptor left: raise ulimit -n");
-      console.error(`Closed ${conn.data?.name ?? "a connection"} after an error: ${why}`);
-      conn.end();
-    },
-  },
-});
+  });
+} catch (problem) {
+  quit(1, explain(problem)); // the port is taken, or this computer has no such address
+}
+printHowToConnect();
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, stop);
 
-// Where the server is, and how to reach it (wired and Wi-Fi first), in one write.
-const portOption = server.port === 1337 ? "" : ` --port ${server.port}`;
-const everywhere = host === "0.0.0.0" || host === "::"; // every address, as the tutorial's ''
-const lines = [`Listening on ${hostAndPort(host, server.port)}; Ctrl-C stops.`];
-lines.push(`On this computer: bun client.ts${everywhere ? "" : ` ${host}`}${portOption}`);
-const lan = ([name]: [string, unknown]) => Number(/^(en|eth|wl|wi-?fi|ethernet)/i.test(name));
-for (const [name, list = []] of Object.entries(networkInterfaces()).sort((a, b) => lan(b) - lan(a)))
-  for (const { address: ip, family, internal } of everywhere ? list : [])
-    if (family === "IPv4" && !internal && !ip.startsWith("169.254."))
-      lines.push(`From another computer, over ${name}: bun client.ts ${ip}${portOption}`);
-if (lines.length > 2) lines.push(`(A firewall here may have to allow TCP port ${server.port}.)`);
-else if (/^(127\.|::1$|localhost$)/.test(host)) lines.push("Other computers cannot connect.");
-console.error(lines.join("\n"));
+// Step 5: accept a connection
+// conn, addr = s.accept() # Blocks!
+// Python waits for a client here; Bun calls onOpen() when one connects.
+function onOpen(conn: Socket<Client>): void {
+  const ip = conn.remoteAddress.replace(IPV4_OVER_IPV6, "");
+  const name = hostAndPort(ip, conn.remotePort);
+  conn.data = { name, decoder: new TextDecoder(), unsent: [] };
+  checkDescriptorLeft(); // if none is left, it throws: then Bun calls onError()
+  if (clients.size >= maxClients) {
+    turnAway(conn);
+    return;
+  }
+  clients.add(conn);
+  // Step 6: print who connected
+  // print('Connection from : ' + addr[0])
+  // With --keep-open, the port too: the name the client's messages are printed under.
+  if (keepOpen) console.log("Connection from : " + name);
+  else console.log("Connection from : " + ip);
+}
+
+// Step 7: receive data
+// while True:
+//     data = conn.recv(1024) # Blocks!
+// No loop to write: Bun calls onData() with each chunk of bytes as it arrives.
+function onData(conn: Socket<Client>, bytes: Buffer): void {
+  // Step 8: stop when the client has finished
+  //     if not data:
+  //         break
+  // A chunk is never empty: when the client has finished, Bun calls onEnd() instead.
+  // Step 9: print the message
+  //     print(data.decode())
+  show(conn, conn.data.decoder.decode(bytes, { stream: true }));
+  // Step 10: reply "Got it!"
+  //     conn.sendall(b'Got it!')
+  sendAll(conn, new TextEncoder().encode("Got it!"));
+  // Take turns: read this client's next chunk only after the other clients' chunks.
+  conn.pause();
+  setImmediate(() => conn.resume());
+}
+
+/** The client has finished (step 8): print the rest of a character cut short. */
+function onEnd(conn: Socket<Client>): void {
+  show(conn, conn.data.decoder.decode());
+}
+
+/** The connection is gone: where the tutorial's program ends, after its loop. */
+function onClose(conn: Socket<Client>, problem?: Error): void {
+  const wasServed = clients.delete(conn);
+  if (!wasServed) return; // one we turned away, or one that stop() is closing
+  const left = problem ? `left abruptly (${problem.message})` : "left";
+  if (keepOpen) {
+    console.error(`${conn.data.name} ${left}; ${clients.size} connected.`);
+    return;
+  }
+  if (problem) quit(1, `The client ${left}.`);
+  process.exit(0); // single mode: one client served, as in the tutorial
+}
+
+/** One connection went wrong (a reset, no descriptor left): close it alone. */
+function onError(conn: Socket<Client>, problem: Error): void {
+  let why = problem.message;
+  if (why.includes("EMFILE")) why = "no file descriptor left: raise ulimit -n";
+  console.error(`Closed ${conn.data?.name ?? "a connection"} after an error: ${why}`);
+  conn.end();
+}
 
 // What Python gives for free, and Bun leaves to us.
-type Connection = { name: string; decoder: TextDecoder; unsent: Unsent[] }; // kept for each client
-/** Prints what a client sent, as print() does, in one write; --keep-open names the sender. */
-function show(conn: Socket<Connection>, text: string): void {
-  const who = keepOpen ? `${conn.data.name}: ` : ""; // and then blank lines say nothing
-  const lines = keepOpen ? text.replace(/\n+/g, "\n").replace(/^\n|\n$/g, "") : text;
-  if (lines !== "") console.log(who + visible(lines).replaceAll("\n", `\n${who}`));
+
+type Unsent = { bytes: Uint8Array; sent: () => void }; // bytes to send, and who waits
+/** Python's sendall(): sends every byte, in order, and settles when they are out. */
+function sendAll(socket: Socket<{ unsent: Unsent[] }>, bytes: Uint8Array): Promise<void> {
+  return new Promise((sent) => {
+    socket.data.unsent.push({ bytes, sent });
+    const firstInLine = socket.data.unsent.length === 1;
+    if (firstInLine) flush(socket); // otherwise a flush is already under way
+  });
 }
-/** Turns an error into one line that says what happened and what to do. */
-function explain(error: unknown): string {
-  const { code, message = String(error) } = error as { code?: string; message?: string };
+/** Writes the queue until the socket is full (then Bun calls onDrain) or it is empty. */
+function flush(socket: Socket<{ unsent: Unsent[] }>): void {
+  while (socket.data.unsent.length > 0) {
+    const head = socket.data.unsent[0]!;
+    const written = socket.write(head.bytes); // how many went out; -1: it is closing
+    const gone = written < 0 ? head.bytes.length : written; // closing: drop the rest
+    head.bytes = head.bytes.subarray(gone);
+    if (head.bytes.length > 0) return; // the socket is full for now
+    socket.data.unsent.shift();
+    head.sent();
+  }
+}
+/** The socket has room again: send what write() could not. */
+function onDrain(socket: Socket<{ unsent: Unsent[] }>): void {
+  flush(socket);
+}
+
+// What a class needs, and the tutorial leaves out.
+
+/** Prints a client's text, as print() does; --keep-open names the sender. */
+function show(conn: Socket<Client>, text: string): void {
+  if (!keepOpen) {
+    if (text !== "") console.log(visible(text));
+    return;
+  }
+  // In a class, every line is named and blank lines say nothing.
+  const who = `${conn.data.name}: `;
+  const trimmed = text.replace(/\n+/g, "\n").replace(/^\n|\n$/g, "");
+  if (trimmed !== "") console.log(who + visible(trimmed).replaceAll("\n", `\n${who}`));
+}
+/** One client too many: say why, and close the connection in order. */
+function turnAway(conn: Socket<Client>): void {
+  console.error(`Turned away ${conn.data.name}: the server ${whyNot}.`);
+  conn.end(`The server ${whyNot}: try again later.`);
+}
+/** Throws if no file descriptor is left (else Bun would retry accept() at full speed). */
+function checkDescriptorLeft(): void {
+  closeSync(openSync(devNull, "r"));
+}
+/** Where the server listens, and the command that reaches it from here and elsewhere. */
+function printHowToConnect(): void {
+  const portOption = server.port === DEFAULT_PORT ? "" : ` --port ${server.port}`;
+  const everywhere = host === "0.0.0.0" || host === "::"; // the tutorial's ''
+  const banner = [`Listening on ${hostAndPort(host, server.port)}; Ctrl-C stops.`];
+  if (everywhere) banner.push(`On this computer: bun client.ts${portOption}`);
+  else banner.push(`On this computer: bun client.ts ${host}${portOption}`);
+  const others = everywhere ? addressesForOthers() : [];
+  for (const { via, address } of others) {
+    const command = `bun client.ts ${address}${portOption}`;
+    banner.push(`From another computer, over ${via}: ${command}`);
+  }
+  const firewall = `(A firewall here may have to allow TCP port ${server.port}.)`;
+  if (others.length > 0) banner.push(firewall);
+  else if (isThisComputer(host)) banner.push("Other computers cannot connect.");
+  console.error(banner.join("\n")); // in one write
+}
+/** The IPv4 addresses other computers can reach this one at, wired and Wi-Fi first. */
+function addressesForOthers(): { via: string; address: string }[] {
+  const found: { via: string; address: string }[] = []; // via: the interface's name
+  for (const [via, addresses] of Object.entries(networkInterfaces())) {
+    for (const { address, family, internal } of addresses ?? []) {
+      if (family === "IPv4" && !internal && !address.startsWith(LINK_LOCAL)) {
+        found.push({ via, address });
+      }
+    }
+  }
+  const rank = (via: string) => Number(WIRED_OR_WIFI.test(via)); // 1 first, then 0
+  return found.sort((a, b) => rank(b.via) - rank(a.via));
+}
+/** Turns a failure to listen into one line that says what happened and what to do. */
+function explain(problem: unknown): string {
+  const { code, message } = problem as { code?: string; message?: string };
   if (code === "EADDRINUSE")
     return `Port ${port} is in use: stop the other server (Ctrl-C), or use another --port.`;
   const netsh = "(Windows: netsh interface ipv4 show excludedportrange protocol=tcp)";
@@ -114,17 +218,17 @@ function explain(error: unknown): string {
     return `Port ${port} is reserved or blocked: try another ${netsh}.`;
   if (code === "EACCES")
     return `Port ${port} may need special privileges: use one above 1023, such as --port 1337.`;
-  // An address not on this computer, or a name not found.
-  if (message.startsWith("Failed to listen"))
+  // All Bun says of an address not on this computer, or of a name not found:
+  if (message?.startsWith("Failed to listen"))
     return `This computer has no address ${host}: use one of its own, or no --host.`;
-  return `The server stopped: ${message}`;
+  return `The server stopped: ${message ?? String(problem)}`;
 }
-/** Ctrl-C, SIGTERM, a closed terminal: close every connection in order (an end, not a reset). */
+/** Ctrl-C, SIGTERM, a closed terminal: close every connection in order, not a reset. */
 function stop(signal: "SIGINT" | "SIGTERM" | "SIGHUP"): void {
   console.error(`Stopped by ${signal === "SIGINT" ? "Ctrl-C" : signal}.`);
-  clients.clear(); // so that their close handlers say nothing more
-  server.stop(true); // and close every connection in order
-  process.exit(128 + constants.signals[signal]);
+  clients.clear(); // so that their onClose() says nothing more
+  server.stop(true); // closes every connection in order
+  process.exit(128 + constants.signals[signal]); // how shells report "ended by a signal"
 }
 /** The command line: --help prints the help (exit 0), a mistake the usage (exit 2). */
 function readOptions() {
@@ -134,66 +238,83 @@ function readOptions() {
   --port PORT  the port (default 1337); 0 picks a free one
   --keep-open  serve many clients at once until Ctrl-C, --max-clients N at most (100)`;
   try {
-    const [text, flag] = [{ type: "string" }, { type: "boolean" }] as const;
-    const options = { host: text, port: text, "keep-open": flag, "max-clients": text };
-    const { values: v } = parseArgs({ options: { ...options, help: { ...flag, short: "h" } } });
-    if (v.help) quit(0, help);
-    const [keepOpen, most] = [v["keep-open"] === true, v["max-clients"]];
-    if (most && !keepOpen) throw Error("--max-clients goes with --keep-open");
-    const maxClients = whole(keepOpen ? (most ?? "100") : "1", 1, 1e5, "--max-clients");
-    const port = whole(v.port ?? "1337", 0, 65535, "--port");
-    return { host: checkHost(v.host ?? "0.0.0.0"), port, keepOpen, maxClients };
-  } catch (error) {
-    quit(2, `${String((error as Error).message).split("\n")[0]}\n${usage}`);
+    const { values } = parseArgs({
+      options: {
+        host: { type: "string", default: "0.0.0.0" },
+        port: { type: "string", default: String(DEFAULT_PORT) },
+        "keep-open": { type: "boolean", default: false },
+        "max-clients": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+    if (values.help) quit(0, help);
+    const keepOpen = values["keep-open"];
+    const most = values["max-clients"];
+    if (most !== undefined && !keepOpen) throw Error("--max-clients goes with --keep-open");
+    let maxClients = 1; // the tutorial's one client
+    if (keepOpen) maxClients = whole(most ?? "100", 1, 100_000, "--max-clients");
+    const port = whole(values.port, 0, 65535, "--port");
+    return { host: checkHost(values.host), port, keepOpen, maxClients };
+  } catch (mistake) {
+    quit(2, `${firstLine(mistake)}\n${usage}`);
   }
 }
 
 // The helpers below are the same in server.ts and client.ts (a test checks).
+
 /** A host and port as people type them: 10.0.0.5:1337, or [::1]:1337 for IPv6. */
 function hostAndPort(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  if (host.includes(":")) return `[${host}]:${port}`;
+  return `${host}:${port}`;
 }
-/** A host alone, as the tutorial writes one: a name or an address; no brackets, no port. */
+/** Whether a host is this computer's own loopback, which other computers cannot reach. */
+function isThisComputer(host: string): boolean {
+  return /^(127\.|::1$|localhost$)/.test(host);
+}
+/** A host alone, as the tutorial writes one: a name or address; no brackets, no port. */
 function checkHost(host: string): string {
-  if (/^[\w.%-]+$|^[\w.%-]*:[\w.%-]*:[\w.:%-]*$/.test(host)) return host;
+  const name = /^[\w.%-]+$/; // a name, an IPv4 address, or an IPv6 zone such as eth0
+  const ipv6 = /^[\w.%-]*:[\w.%-]*:[\w.:%-]*$/; // at least two colons: ::1, fe80::1%eth0
+  if (name.test(host) || ipv6.test(host)) return host;
   throw Error(`"${host}" is not a name or address alone, such as ::1: give the port with --port`);
 }
 /** A whole number from min to max, written in digits: not "1e3", "0x10" or " 5". */
 function whole(text: string, min: number, max: number, option: string): number {
-  if (/^\d+$/.test(text) && Number(text) >= min && Number(text) <= max) return Number(text);
+  const value = Number(text);
+  if (/^\d+$/.test(text) && value >= min && value <= max) return value;
   throw Error(`${option} takes a whole number from ${min} to ${max}, not "${text}"`);
 }
-/** Prints one line (the help: on standard output; a problem: on standard error), and exits. */
+/** The first line of an error's message: parseArgs adds advice on further lines. */
+function firstLine(problem: unknown): string {
+  return String((problem as Error).message).split("\n")[0] ?? "";
+}
+/** Prints one line (help on standard output, a problem on standard error), and exits. */
 function quit(code: number, line: string): never {
-  (code === 0 ? console.log : console.error)(line);
+  if (code === 0) console.log(line);
+  else console.error(line);
   process.exit(code);
 }
-/** Text from the other side, safe to print: control codes and hidden marks become \x1b, \u202e. */
+/** Text from the other side, safe to print: hidden characters become escapes (\x1b). */
 function visible(text: string): string {
-  const hidden = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
-  if (!hidden.test(text)) return text; // as most text is
-  const escaped = (c: string, code = c.charCodeAt(0)) =>
-    hidden.test(c) ? `\\${code > 0xff ? "u" : "x"}${code.toString(16).padStart(2, "0")}` : c;
-  const [shown, out] = [[] as string[], new Uint16Array(text.length * 6)]; // 6 for \u202e
-  let length = 0; // of out: the text in UTF-16, each code unit as itself or as its escape
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    shown[code] ??= escaped(text.charAt(i)); // worked out once for each code unit met
-    for (const unit of shown[code] ?? "") out[length++] = unit.charCodeAt(0);
+  if (!HIDDEN.test(text)) return text; // most text: nothing to escape, no walk
+  const shown = new Map<string, string>(); // each character met so far, as it is printed
+  const parts: string[] = [];
+  for (const char of text) {
+    let part = shown.get(char);
+    if (part === undefined) {
+      part = char;
+      if (HIDDEN.test(char)) part = escaped(char);
+      shown.set(char, part);
+    }
+    parts.push(part);
   }
-  return Buffer.from(out.buffer, 0, length * 2).toString("utf16le"); // little-endian, as stored
+  return parts.join("");
 }
-type Unsent = { bytes: Uint8Array; sent: () => void }; // what write() left, and who waits for it
-/** Python's sendall(): every byte, in order (now, if first in line); settles once out or gone. */
-function sendAll(socket: Socket<{ unsent: Unsent[] }>, bytes: Uint8Array): Promise<void> {
-  return new Promise((sent) => socket.data.unsent.push({ bytes, sent }) === 1 && flush(socket));
-}
-/** Writes queued bytes until the socket is full (drain calls this again) or the queue empty. */
-function flush(socket: Socket<{ unsent: Unsent[] }>): void {
-  for (let head = socket.data.unsent[0]; head; head = socket.data.unsent[0]) {
-    const written = socket.write(head.bytes); // -1: closing, so nothing more will go out
-    head.bytes = head.bytes.subarray(written < 0 ? Number.POSITIVE_INFINITY : written);
-    if (head.bytes.length > 0) return; // full for now: drain calls flush again
-    socket.data.unsent.shift()?.sent();
-  }
+/** A character as an escape code: \x1b, \u202e, \u{e0041}. */
+function escaped(char: string): string {
+  const code = char.codePointAt(0) ?? 0;
+  const hex = code.toString(16);
+  if (code <= 0xff) return `\\x${hex.padStart(2, "0")}`;
+  if (code <= 0xffff) return `\\u${hex.padStart(4, "0")}`;
+  return `\\u{${hex}}`;
 }

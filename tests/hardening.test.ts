@@ -394,7 +394,7 @@ describe("the class server", () => {
     async () => {
       const proc = spawnScript(CLIENT, ["--timeout", "3000000"]);
       expect(await proc.exit()).toBe(2);
-      expect(proc.stderr).toContain("--timeout takes a whole number from 1 to 2000000");
+      expect(proc.stderr).toContain("--timeout takes a number of seconds from 0.001 to 2000000");
       expect(proc.stderr).not.toContain("TimeoutOverflowWarning");
     },
     T,

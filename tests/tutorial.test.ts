@@ -257,15 +257,32 @@ describe("with the tutorial's Python on the other side", () => {
 // Under mutation testing (bun run mutate) the scripts' text is instrumented: these checks of
 // their text rest (tests/README.md).
 describe.skipIf(process.env.MUTATING === "1")("the scripts' text: shared helpers, shebang", () => {
-  const helpers = (file: string) => {
-    const text = readFileSync(file, "utf8");
-    const start = text.indexOf("// The helpers below are the same");
-    expect(start).toBeGreaterThan(0);
-    return text.slice(start);
+  // Each top-level function, type and constant with the comment lines just above it.
+  const declarations = (file: string) => {
+    const lines = readFileSync(file, "utf8").split("\n");
+    const found = new Map<string, string>();
+    lines.forEach((line, i) => {
+      const name = line.match(/^(?:async )?(?:function\*? |type |const )(\w+)/)?.[1];
+      if (name === undefined) return;
+      let start = i;
+      while (start > 0 && /^(\/\/|\/\*\*)/.test(lines[start - 1]!)) start--;
+      let end = i; // a one-line declaration, or one that runs to a closing line at column 0
+      if (/[{([]$/.test(line)) end = lines.findIndex((l, j) => j > i && /^[})\]]/.test(l));
+      found.set(name, lines.slice(start, end + 1).join("\n"));
+    });
+    return found;
   };
+  // Each script's own, under the same name: what it does on the command line, on a signal,
+  // and with the bytes and the close of its one kind of connection.
+  const own = ["readOptions", "stop", "onData", "onClose"];
 
-  test("the helpers server.ts and client.ts share are the same in both", () => {
-    expect(helpers(CLIENT)).toBe(helpers(SERVER));
+  test("every helper both scripts define is the same text in both, comment included", () => {
+    const server = declarations(SERVER);
+    const client = declarations(CLIENT);
+    const shared = [...server.keys()].filter((name) => client.has(name) && !own.includes(name));
+    for (const name of ["sendAll", "flush", "onDrain", "visible", "HIDDEN", "hostAndPort"])
+      expect(shared).toContain(name);
+    for (const name of shared) expect([name, client.get(name)]).toEqual([name, server.get(name)]);
   });
 
   for (const file of [SERVER, CLIENT]) {
