@@ -297,8 +297,11 @@ function quit(code: number, line: string): never {
 /** Text from the other side, safe to print: hidden characters become escapes (\x1b). */
 function visible(text: string): string {
   if (!HIDDEN.test(text)) return text; // most text: nothing to escape, no walk
+  // A flood of hidden characters is the slow case: so no string per character, but the
+  // UTF-16 code units of the result written into one array, made text once at the end.
   const shown = new Map<string, string>(); // each character met so far, as it is printed
-  const parts: string[] = [];
+  const units = new Uint16Array(text.length * 6); // room for a 6-unit escape for each unit
+  let length = 0; // how many units are written
   for (const char of text) {
     let part = shown.get(char);
     if (part === undefined) {
@@ -306,9 +309,12 @@ function visible(text: string): string {
       if (HIDDEN.test(char)) part = escaped(char);
       shown.set(char, part);
     }
-    parts.push(part);
+    for (let i = 0; i < part.length; i++) {
+      units[length] = part.charCodeAt(i);
+      length++;
+    }
   }
-  return parts.join("");
+  return Buffer.from(units.buffer, 0, length * 2).toString("utf16le"); // 2 bytes a unit
 }
 /** A character as an escape code: \x1b, \u202e, \u{e0041}. */
 function escaped(char: string): string {
