@@ -18,6 +18,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Subprocess } from "bun";
+import { watchMemory } from "../tests/memory";
 
 const ROOT = join(import.meta.dir, "..");
 const at = (file: string) => join(ROOT, file);
@@ -41,21 +42,6 @@ const work = mkdtempSync(join(tmpdir(), "sockets-bench-"));
 // Running the programs.
 
 type Server = { proc: Subprocess; port: number; listeningMs: number; peak: () => number };
-
-/** A process's own peak memory in bytes (VmHWM), sampled every 10 ms until it ends. */
-function watchMemory(proc: Subprocess): () => number {
-  let peak = 0;
-  const sample = () => {
-    try {
-      const status = readFileSync(`/proc/${proc.pid}/status`, "utf8");
-      peak = Math.max(peak, Number(status.match(/VmHWM:\s+(\d+) kB/)?.[1] ?? 0) * 1024);
-    } catch {} // it has ended
-  };
-  const timer = setInterval(sample, 10);
-  proc.exited.then(() => clearInterval(timer));
-  sample();
-  return () => peak;
-}
 
 /** Starts a server (a command line) and waits for its "Listening on" line. */
 async function startServer(cmd: string[], stdout = "/dev/null"): Promise<Server> {

@@ -3,13 +3,16 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { networkInterfaces } from "node:os";
 import {
+  answered,
   CLIENT,
+  carrier,
   cleanUp,
+  hasIPv6Loopback,
   hasStackTrace,
   POSIX,
   PROMPT,
   PYTHON,
-  Running,
+  type Running,
   rawConnect,
   runClient,
   SERVER,
@@ -18,34 +21,13 @@ import {
   startClient,
   startPeer,
   startServer,
+  T,
+  usageMistake,
 } from "./harness";
 
 afterEach(cleanUp);
 
-const T = 15_000;
-const answered = (n: number) => `${PROMPT}Got it!\n`.repeat(n);
-const hasIPv6Loopback = Object.values(networkInterfaces()).some((list) =>
-  (list ?? []).some((a) => a.address === "::1"),
-);
 if (!hasIPv6Loopback) console.error("skipped: the IPv6 tests need the ::1 loopback address");
-
-/** A test: `bun SCRIPT ARGS` is a usage mistake; the first line `says` it, then the usage. */
-function usageMistake(script: string, args: readonly string[], says: string) {
-  const name = script === SERVER ? "server.ts" : "client.ts";
-  test(
-    `${name} ${args.map((a) => JSON.stringify(a)).join(" ")} is a usage mistake: "${says}"; exit 2`,
-    async () => {
-      const proc = spawnScript(script, [...args]);
-      expect(await proc.exit()).toBe(2);
-      const lines = proc.stderr.trim().split("\n");
-      expect(lines.length).toBe(2);
-      expect(lines[0]).toContain(says);
-      expect(lines[1]).toStartWith(`usage: bun ${name}`);
-      expect(hasStackTrace(proc.stderr)).toBe(false);
-    },
-    T,
-  );
-}
 
 describe("options and help", () => {
   for (const [script, options] of [
@@ -490,22 +472,12 @@ describe("two real computers (network namespaces)", () => {
         }
         // Until the cable has carrier on both ends, addresses are not listed and connects fail.
         const deadline = Date.now() + 10_000;
-        const carrier = (host: string) =>
-          Bun.spawnSync([ip!, "-n", host, "link", "show", "eth0"])
-            .stdout.toString()
-            .includes("LOWER_UP");
-        while (!carrier(serverHost) || !carrier(clientHost)) {
+        while (!carrier(serverHost, "eth0") || !carrier(clientHost, "eth0")) {
           if (Date.now() > deadline) throw new Error("no carrier on the virtual cable within 10 s");
           await Bun.sleep(10);
         }
         const inHost = (host: string, script: string, args: string[], stdin: "ignore" | Blob) =>
-          new Running(
-            Bun.spawn([ip!, "netns", "exec", host, "bun", script, ...args], {
-              stdin: stdin as "ignore",
-              stdout: "pipe",
-              stderr: "pipe",
-            }),
-          );
+          spawn([ip!, "netns", "exec", host, "bun", script, ...args], { stdin });
         const server = inHost(serverHost, SERVER, [], "ignore");
         await server.waitFor(/Listening on 0\.0\.0\.0:1337/);
         expect(server.stderr).toContain(

@@ -15,11 +15,11 @@ import {
   spawn,
   spawnScript,
   startServer,
+  T,
 } from "./harness";
 
 afterEach(cleanUp);
 
-const T = 15_000;
 const handout = readFileSync(join(ROOT, "HANDOUT.md"), "utf8");
 /** The handout's own words for a message: the quoted line that starts with `start`. */
 const quoted = (start: string) => handout.match(new RegExp(`^- \`(${start}[^\`]*)\`$`, "m"))?.[1];
@@ -59,8 +59,7 @@ describe("HANDOUT.md", () => {
     async () => {
       const run = spawn(
         ["bun", "--preload", join(ROOT, "tests", "peers", "fail-with.ts"), CLIENT, "192.168.1.20"],
-        "ignore",
-        { FAIL_WITH: "ETIMEDOUT" },
+        { env: { FAIL_WITH: "ETIMEDOUT" } },
       );
       await run.exit();
       expect(run.stderr.trim()).toBe(quoted("No answer")!);

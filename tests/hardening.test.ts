@@ -7,10 +7,10 @@ import {
   CLIENT,
   cleanUp,
   hasStackTrace,
+  oneLine,
   POSIX,
   PROMPT,
   PYTHON,
-  Running,
   rawConnect,
   runClient,
   SERVER,
@@ -18,20 +18,12 @@ import {
   spawnScript,
   startClient,
   startServer,
+  T,
 } from "./harness";
 
 afterEach(cleanUp);
 
-const T = 15_000;
 const onLinux = process.platform === "linux";
-
-/** Exactly one line on standard error, and no stack trace. */
-function oneLine(stderr: string): string {
-  expect(hasStackTrace(stderr)).toBe(false);
-  const lines = stderr.trim().split("\n");
-  expect(lines).toHaveLength(1);
-  return lines[0]!;
-}
 
 /** A listener of our own on 127.0.0.1 playing a server that misbehaves; `using` stops it. */
 function listen(handlers: Parameters<typeof Bun.listen>[0]["socket"]) {
@@ -188,12 +180,7 @@ describe("the client never hangs, and never calls a failure a success", () => {
       const server = await startServer();
       // Through a shell, as a student would type it: bun client.ts < some-folder
       const shell = 'exec bun "$0" --port "$1" < "$2"';
-      const client = new Running(
-        Bun.spawn(["sh", "-c", shell, CLIENT, String(server.port), import.meta.dir], {
-          stdout: "pipe",
-          stderr: "pipe",
-        }),
-      );
+      const client = spawn(["sh", "-c", shell, CLIENT, String(server.port), import.meta.dir]);
       expect(await client.exit()).toBe(1);
       expect(oneLine(client.stderr)).toContain("EISDIR");
     },

@@ -1,22 +1,31 @@
 // Test harness: runs the real server.ts and client.ts as processes and talks to them
-// over real sockets. Every process started here is killed and awaited after each test,
+// over real sockets. Every process and raw socket started here is closed after each test,
 // even when the test fails: each test file calls afterEach(cleanUp) itself (a hook
-// registered here would only reach the first file that imports this module).
+// registered here would only reach the first file that imports this module). On Linux a
+// process also ends with the bun test that started it (a parent-death signal), and what a
+// killed run left behind (processes, network namespaces) is removed when the next run starts.
 
-import { readFileSync } from "node:fs";
+import { expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { networkInterfaces } from "node:os";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
+import type { Socket, Subprocess } from "bun";
+import { watchMemory } from "./memory";
 
 export const ROOT = join(import.meta.dir, "..");
 export const SERVER = join(ROOT, "server.ts");
 export const CLIENT = join(ROOT, "client.ts");
 export const PROMPT = "Type your msg here: ";
+export const T = 15_000; // every test's timeout, in milliseconds
 
 const running = new Set<Subprocess>();
 const groups = new Set<number>(); // shells started in a process group of their own
+const sockets = new Set<{ terminate(): void }>(); // raw test sockets (rawConnect)
 
-/** Kills every process a test started (a shell with all it started) and waits for them. */
+/** Kills every process a test started (a shell with all it started), closes its sockets. */
 export async function cleanUp(): Promise<void> {
+  for (const socket of sockets) socket.terminate();
+  sockets.clear();
   const all = [...running];
   running.clear();
   for (const pid of groups) {
@@ -29,29 +38,67 @@ export async function cleanUp(): Promise<void> {
   await Promise.all(all.map((proc) => proc.exited));
 }
 
-/** Any command, collected and cleaned up as the scripts are. */
-export function spawn(
-  cmd: string[],
-  stdin: "pipe" | "ignore" | Blob = "ignore",
-  env = {},
-  cwd = ROOT,
-) {
-  const proc = Bun.spawn(cmd, {
-    cwd,
-    stdin: stdin as "pipe",
-    stdout: "pipe",
+// Every process the tests start carries this run's id, so that a later run can tell what a
+// killed run left behind: a process whose run has ended, or a namespace named sob-*-PID.
+const RUN = "SOB_TEST_RUN";
+const onLinux = process.platform === "linux";
+/** Ends a wrapped process with its parent (Linux): a run that is killed leaves none behind. */
+const withParent = onLinux && Bun.which("setpriv") ? ["setpriv", "--pdeathsig", "KILL"] : [];
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === "EPERM";
+  }
+};
+if (onLinux) removeLeftovers();
+
+/** Kills processes and removes namespaces of earlier runs that did not end cleanly. */
+function removeLeftovers(): void {
+  for (const entry of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, "utf8");
+      const run = Number(environ.match(new RegExp(`(?:^|\0)${RUN}=(\\d+)`))?.[1]);
+      if (run > 0 && !alive(run)) process.kill(Number(entry), "SIGKILL");
+    } catch {} // gone, or not ours to read
+  }
+  if (process.getuid?.() !== 0 || !Bun.which("ip")) return;
+  const list = Bun.spawnSync(["ip", "netns", "list"]).stdout.toString();
+  for (const ns of list.match(/^sob-[a-z]+-\d+\S*/gm) ?? []) {
+    if (alive(Number(ns.match(/^sob-[a-z]+-(\d+)/)?.[1]))) continue;
+    const pids = Bun.spawnSync(["ip", "netns", "pids", ns]).stdout.toString().split(/\s+/);
+    for (const pid of pids.filter(Boolean)) process.kill(Number(pid), "SIGKILL");
+    Bun.spawnSync(["ip", "netns", "del", ns], { stderr: "ignore" });
+  }
+}
+
+export type SpawnOptions = {
+  stdin?: "pipe" | "ignore" | Blob; // standard input: none unless given
+  stdout?: "pipe" | "ignore"; // collected unless "ignore"
+  env?: Record<string, string>; // added to this process's environment
+  cwd?: string; // the project's folder unless given
+  group?: boolean; // in a process group of its own, which cleanUp kills whole (a pipeline)
+};
+
+/** The one way the tests start a process: collected, and killed after the test. */
+export function spawn(cmd: string[], options: SpawnOptions = {}): Running {
+  const setsid = options.group && Bun.which("setsid") ? ["setsid"] : [];
+  const proc = Bun.spawn([...withParent, ...setsid, ...cmd], {
+    cwd: options.cwd ?? ROOT,
+    stdin: (options.stdin ?? "ignore") as "pipe",
+    stdout: options.stdout ?? "pipe",
     stderr: "pipe",
-    env: { ...process.env, NO_COLOR: "1", ...env },
+    env: { ...process.env, NO_COLOR: "1", [RUN]: String(process.pid), ...options.env },
   });
+  if (setsid.length > 0) groups.add(proc.pid);
   return new Running(proc);
 }
 
-/** A bash command line ($1, $2, ... are `args`) in a process group of its own (setsid),
- * so that cleanUp kills the whole pipeline it starts, not just the shell. */
+/** A bash command line ($1, $2, ... are `args`) in a process group of its own, so that
+ * cleanUp kills the whole pipeline it starts, not just the shell. */
 export function spawnShell(script: string, ...args: string[]): Running {
-  const shell = spawn(["setsid", "bash", "-c", script, "bash", ...args]);
-  groups.add(shell.proc.pid);
-  return shell;
+  return spawn(["bash", "-c", script, "bash", ...args], { group: true });
 }
 
 /** A running process whose standard output and error are collected as they come. */
@@ -61,7 +108,7 @@ export class Running {
   readonly done: Promise<void>;
   private waiters: (() => void)[] = [];
 
-  constructor(readonly proc: Subprocess<"pipe" | "ignore" | "inherit", "pipe" | "ignore", "pipe">) {
+  constructor(readonly proc: Subprocess<"pipe" | "ignore", "pipe" | "ignore", "pipe">) {
     running.add(proc);
     this.done = Promise.all([
       proc.stdout ? this.collect(proc.stdout, (t) => (this.stdout += t)) : undefined,
@@ -125,22 +172,9 @@ export class Running {
     }
   }
 
-  /**
-   * The process's own peak memory (VmHWM), sampled every 10 ms until it ends; Linux only.
-   * (resourceUsage().maxRSS will not do: Linux counts the parent's peak in a child's.)
-   */
+  /** The process's own peak memory in bytes, sampled until it ends; Linux only. */
   watchMemory(): () => number {
-    let peak = 0;
-    const sample = () => {
-      try {
-        const status = readFileSync(`/proc/${this.proc.pid}/status`, "utf8");
-        peak = Math.max(peak, Number(status.match(/VmHWM:\s+(\d+) kB/)?.[1] ?? 0) * 1024);
-      } catch {} // it has ended
-    };
-    const timer = setInterval(sample, 10);
-    this.proc.exited.then(() => clearInterval(timer));
-    sample();
-    return () => peak;
+    return watchMemory(this.proc);
   }
 
   /** Waits for the process to end and for all of its output. */
@@ -173,19 +207,14 @@ export async function runClient(args: string[], input: string | Uint8Array) {
   return { code, stdout: client.stdout, stderr: client.stderr };
 }
 
+/** `bun SCRIPT ARGS`, through spawn(). */
 export function spawnScript(
   script: string,
   args: string[],
   stdin: "pipe" | "ignore" | Blob = "ignore",
   stdout: "pipe" | "ignore" = "pipe",
 ): Running {
-  const proc = Bun.spawn(["bun", script, ...args], {
-    stdin: stdin as "pipe",
-    stdout,
-    stderr: "pipe",
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  return new Running(proc);
+  return spawn(["bun", script, ...args], { stdin, stdout });
 }
 
 /** A raw TCP socket, for playing a client that does what ours never would. */
@@ -206,7 +235,7 @@ export async function rawConnect(port: number, host = "127.0.0.1") {
     unsent = unsent.subarray(Math.max(n, 0));
     if (unsent.length === 0 || n < 0) allSent();
   };
-  const socket = await Bun.connect({
+  const socket: Socket = await Bun.connect({
     hostname: host,
     port,
     allowHalfOpen: true,
@@ -230,6 +259,7 @@ export async function rawConnect(port: number, host = "127.0.0.1") {
       },
     },
   });
+  sockets.add(socket);
   /** Waits until `done()` holds, failing after `ms`. */
   async function until(done: () => boolean, what: string, ms: number) {
     const deadline = Date.now() + ms;
@@ -284,11 +314,7 @@ if (!POSIX) console.error("skipped: the signal and shell tests need a POSIX syst
 
 /** Starts one of the Python peers in tests/peers; those that listen print their port first. */
 export function startPeer(script: string, args: string[] = []): Running {
-  const proc = Bun.spawn([PYTHON ?? "python3", join(import.meta.dir, "peers", script), ...args], {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  return new Running(proc);
+  return spawn([PYTHON ?? "python3", join(import.meta.dir, "peers", script), ...args]);
 }
 
 /** The port a listening Python peer printed on its first line. */
@@ -302,4 +328,47 @@ export function freePort(): number {
   const port = listener.port;
   listener.stop(true);
   return port;
+}
+
+/** What the client prints for `n` messages answered: each prompt, then Got it!. */
+export const answered = (n: number) => `${PROMPT}Got it!\n`.repeat(n);
+
+/** Exactly one line on standard error, and no stack trace. */
+export function oneLine(stderr: string): string {
+  expect(hasStackTrace(stderr)).toBe(false);
+  const lines = stderr.trim().split("\n");
+  expect(lines).toHaveLength(1);
+  return lines[0]!;
+}
+
+/** Whether this computer has the IPv6 loopback address, ::1. */
+export const hasIPv6Loopback = Object.values(networkInterfaces()).some((list) =>
+  (list ?? []).some((a) => a.address === "::1"),
+);
+
+/** Whether a network interface in namespace `ns` has carrier (its cable is "plugged in"). */
+export function carrier(ns: string, name: string): boolean {
+  return Bun.spawnSync(["ip", "-n", ns, "link", "show", name])
+    .stdout.toString()
+    .includes("LOWER_UP");
+}
+
+/** A test: `bun SCRIPT ARGS` is a usage mistake: one line that `says` it, then the usage,
+ * nothing on standard output, no stack trace; exit 2. */
+export function usageMistake(script: string, args: readonly string[], says: string): void {
+  const name = script === SERVER ? "server.ts" : "client.ts";
+  test(
+    `${name} ${args.map((a) => JSON.stringify(a)).join(" ")} is a usage mistake: "${says}"; exit 2`,
+    async () => {
+      const proc = spawnScript(script, [...args]);
+      expect(await proc.exit()).toBe(2);
+      const lines = proc.stderr.trim().split("\n");
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toContain(says);
+      expect(lines[1]).toStartWith(`usage: bun ${name}`);
+      expect(hasStackTrace(proc.stderr)).toBe(false);
+      expect(proc.stdout).toBe("");
+    },
+    T,
+  );
 }

@@ -4,35 +4,31 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
-import { networkInterfaces, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CLIENT, cleanUp, PROMPT, Running, runClient, SERVER, startServer } from "./harness";
+import {
+  CLIENT,
+  carrier,
+  cleanUp,
+  hasIPv6Loopback,
+  PROMPT,
+  runClient,
+  SERVER,
+  spawn,
+  startServer,
+  T,
+} from "./harness";
 
 afterEach(cleanUp);
 
-const T = 15_000;
 const PEERS = join(import.meta.dir, "peers");
 const isRoot = process.getuid?.() === 0 && process.platform === "linux";
-const hasIPv6Loopback = Object.values(networkInterfaces()).some((list) =>
-  (list ?? []).some((a) => a.address === "::1"),
-);
-
-/** Whether a network interface in namespace `ns` has carrier (its cable is "plugged in"). */
-function carrier(ns: string, name: string): boolean {
-  return Bun.spawnSync(["ip", "-n", ns, "link", "show", name])
-    .stdout.toString()
-    .includes("LOWER_UP");
-}
 
 /** Runs a script with tests/peers/fail-with.ts preloaded: Bun reports `code` as it would. */
 async function failingWith(code: string, script: string, args: string[]) {
-  const proc = Bun.spawn(["bun", "--preload", join(PEERS, "fail-with.ts"), script, ...args], {
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, FAIL_WITH: code },
+  const run = spawn(["bun", "--preload", join(PEERS, "fail-with.ts"), script, ...args], {
+    env: { FAIL_WITH: code },
   });
-  const run = new Running(proc);
   return { code: await run.exit(), stderr: run.stderr.trim() };
 }
 
@@ -108,12 +104,15 @@ describe("a class's laptops", () => {
       const hosts = join(tmpdir(), `sob-hosts-${process.pid}`);
       writeFileSync(hosts, "::1 localhost\n127.0.0.1 not-localhost\n");
       const inside = 'mount --bind "$0" /etc/hosts && exec bun "$1" --host localhost --port 0';
-      const check = new Running(
-        Bun.spawn(["unshare", "-m", "sh", "-c", inside, hosts, join(PEERS, "hint-check.ts")], {
-          stdout: "pipe",
-          stderr: "pipe",
-        }),
-      );
+      const check = spawn([
+        "unshare",
+        "-m",
+        "sh",
+        "-c",
+        inside,
+        hosts,
+        join(PEERS, "hint-check.ts"),
+      ]);
       const code = await check.exit();
       rmSync(hosts, { force: true });
       expect(code).toBe(0);
@@ -159,12 +158,7 @@ describe("a class's laptops", () => {
           if (Date.now() > deadline) throw new Error("no carrier within 5 s");
           await Bun.sleep(10);
         }
-        const server = new Running(
-          Bun.spawn([ip!, "netns", "exec", ns, "bun", SERVER, "--port", "4000"], {
-            stdout: "pipe",
-            stderr: "pipe",
-          }),
-        );
+        const server = spawn([ip!, "netns", "exec", ns, "bun", SERVER, "--port", "4000"]);
         await server.waitFor(/firewall/);
         const others = server.stderr.split("\n").filter((l) => l.startsWith("From another"));
         expect(others).toEqual([

@@ -5,6 +5,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  answered,
   CLIENT,
   cleanUp,
   hasStackTrace,
@@ -18,12 +19,10 @@ import {
   spawnScript,
   spawnShell,
   startServer,
+  T,
 } from "./harness";
 
 afterEach(cleanUp);
-
-const T = 15_000; // every test's timeout, in milliseconds
-const answered = (n: number) => `${PROMPT}Got it!\n`.repeat(n);
 
 describe("the tutorial, on one computer", () => {
   test(
@@ -306,19 +305,14 @@ describe("each script runs alone", () => {
       try {
         copyFileSync(SERVER, join(serverDir, "server.ts"));
         copyFileSync(CLIENT, join(clientDir, "client.ts"));
-        const server = spawn(
-          ["bun", "--no-install", "server.ts", "--port", "0"],
-          "ignore",
-          {},
-          serverDir,
-        );
+        const server = spawn(["bun", "--no-install", "server.ts", "--port", "0"], {
+          cwd: serverDir,
+        });
         const port = (await server.waitFor(/Listening on \S+:(\d+)/))[1]!;
-        const client = spawn(
-          ["bun", "--no-install", "client.ts", "--port", port],
-          new Blob(["hello\n"]),
-          {},
-          clientDir,
-        );
+        const client = spawn(["bun", "--no-install", "client.ts", "--port", port], {
+          stdin: new Blob(["hello\n"]),
+          cwd: clientDir,
+        });
         expect(await client.exit()).toBe(0);
         expect(client.stdout).toBe(answered(1) + PROMPT);
         expect(await server.exit()).toBe(0);

@@ -122,8 +122,8 @@ describe("WALKTHROUGH.md transcripts", () => {
     async () => {
       const tag = `${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
       try {
-        const check = spawn(["bun", join(ROOT, "scripts", "transcripts.ts"), "--check"], "ignore", {
-          SOB_TAG: tag,
+        const check = spawn(["bun", join(ROOT, "scripts", "transcripts.ts"), "--check"], {
+          env: { SOB_TAG: tag },
         });
         expect(await check.exit()).toBe(0);
         expect(check.stderr).toContain("match a fresh run");
