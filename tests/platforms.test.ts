@@ -177,7 +177,7 @@ describe("a class's laptops", () => {
   );
 });
 
-describe("lines for the rest", () => {
+describe("a failure with no line of its own is still one line", () => {
   test(
     "a failure to listen that has no line of its own is still one line; exit 1",
     async () => {
