@@ -28,12 +28,13 @@ const MAX_LINE = 64 * 2 ** 20; // 64 MiB: the longest line of input kept in memo
 const MAX_UNREAD = 64 * 2 ** 10; // 64 KiB: unread text at which we stop reading
 // Characters that control the terminal, or hide or reorder text: all but tab and newline.
 const HIDDEN = /[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]--[\t\n]]/v;
-const GRACE = 20; // ms to wait for a hang-up right behind the last reply
+const GRACE = 20; // ms to wait, at the end of input, for a hang-up right behind a reply
 
 const { host, port, timeout } = readOptions();
 const where = hostAndPort(host, port); // the server, as the lines below name it
 const lines = readLines(); // standard input, a line at a time
-const goodbye = Promise.withResolvers<string>(); // the server's words as it closes
+// Settled by onClose() at the end, with what the server said as it closed.
+const goodbye = Promise.withResolvers<string>();
 let stopping = false; // true once Ctrl-C or a signal is closing the connection
 process.on("uncaughtException", giveUp); // the unforeseen: one line, not a stack trace
 process.on("unhandledRejection", giveUp);
@@ -47,7 +48,7 @@ process.stdout.on("error", () => {}); // output closed early (| head): keep goin
 // s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 // Step 3: connect to the server
 // s.connect(('127.0.0.1', 1337))
-// Bun does both in one call; within() gives up after --timeout seconds (Python would wait).
+// Bun does both in one call; within() gives up after --timeout seconds (Python waits).
 const connecting = Bun.connect<Server>({
   hostname: host,
   port,
@@ -56,7 +57,7 @@ const connecting = Bun.connect<Server>({
     unread: "",
     lastReply: "",
     decoder: new TextDecoder(),
-    wake: () => {},
+    wake: () => {}, // nobody waits yet
     inputEnded: false,
   },
   // What Bun calls when something happens to the connection: the functions below.
@@ -67,7 +68,9 @@ const connecting = Bun.connect<Server>({
   },
 });
 const s = await within("answer", connecting);
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, stop);
+process.on("SIGINT", stop); // Ctrl-C
+process.on("SIGTERM", stop); // kill, or the system shutting down
+process.on("SIGHUP", stop); // the terminal window closed
 
 // Step 4: read a message
 // while True:
@@ -90,7 +93,7 @@ while (true) {
 
 // End of input: tell the server we are done (a half-close), then wait for it to close.
 if (process.stdin.isTTY) console.error(); // after Ctrl-D, end the prompt's line
-await Bun.sleep(GRACE);
+await Bun.sleep(GRACE); // a hang-up right behind the last reply: heard as such
 s.data.inputEnded = true;
 s.shutdown();
 const said = await within("goodbye", goodbye.promise);
@@ -101,7 +104,8 @@ process.exit(0);
 function onClose(socket: Socket<Server>, problem?: Error): void {
   if (stopping) return; // stop() is closing it, with its own exit code
   const rest = socket.data.unread + socket.data.decoder.decode(); // not yet printed
-  if (problem || !socket.data.inputEnded) hungUp(problem, rest || socket.data.lastReply);
+  const lastWords = rest || socket.data.lastReply; // what it said since, or else its reply
+  if (problem || !socket.data.inputEnded) hungUp(problem, lastWords);
   goodbye.resolve(rest);
 }
 
@@ -118,6 +122,7 @@ async function input(prompt: string): Promise<Uint8Array | undefined> {
   return line;
 }
 /** Standard input a line at a time, as bytes: a 50 MB line is never made a string. */
+// A generator: each "yield" hands a line to input(), and waits there until it asks again.
 async function* readLines(): AsyncGenerator<Uint8Array> {
   let parts: Uint8Array[] = []; // the line so far, from one chunk or more
   let length = 0; // of the line so far
@@ -149,6 +154,7 @@ function onData(socket: Socket<Server>, bytes: Buffer): void {
 /** Python's recv(): waits until the server has sent something, and takes all of it. */
 async function recv(socket: Socket<Server>): Promise<string> {
   while (socket.data.unread === "") {
+    // Sleep until onData() calls wake().
     await new Promise<void>((wake) => {
       socket.data.wake = wake;
     });
@@ -172,6 +178,7 @@ async function within<T>(what: string, promise: Promise<T>): Promise<T> {
 type Unsent = { bytes: Uint8Array; sent: () => void }; // bytes to send, and who waits
 /** Python's sendall(): sends every byte, in order, and settles when they are out. */
 function sendAll(socket: Socket<{ unsent: Unsent[] }>, bytes: Uint8Array): Promise<void> {
+  // The promise settles when flush() calls sent(): when the last of these bytes is out.
   return new Promise((sent) => {
     socket.data.unsent.push({ bytes, sent });
     const firstInLine = socket.data.unsent.length === 1;
@@ -181,7 +188,7 @@ function sendAll(socket: Socket<{ unsent: Unsent[] }>, bytes: Uint8Array): Promi
 /** Writes the queue until the socket is full (then Bun calls onDrain) or it is empty. */
 function flush(socket: Socket<{ unsent: Unsent[] }>): void {
   while (socket.data.unsent.length > 0) {
-    const head = socket.data.unsent[0]!;
+    const head = socket.data.unsent[0]!; // the oldest ("!": there is one, the loop checks)
     const written = socket.write(head.bytes); // how many went out; -1: it is closing
     const gone = written < 0 ? head.bytes.length : written; // closing: drop the rest
     head.bytes = head.bytes.subarray(gone);
@@ -200,13 +207,13 @@ function onDrain(socket: Socket<{ unsent: Unsent[] }>): void {
 /** The server closed or reset the connection before we were done: one line, exit 1. */
 function hungUp(problem: Error | undefined, lastWords: string): never {
   const words = lastWords === "" ? "." : `; its last words: ${visible(lastWords)}`;
-  const code = (problem as { code?: string } | undefined)?.code;
+  const code = problem && "code" in problem ? problem.code : undefined; // as the system says
   if (code === "ECONNRESET") {
     quit(1, `The server reset the connection (it stopped abruptly)${words}`);
   }
   quit(1, `The server closed the connection${words}`);
 }
-/** Turns a failed connect, or anything unforeseen, into one line on what to do; exit 1. */
+/** A failed connect, or anything unforeseen: one line on what to do; exit 1. */
 function giveUp(problem: unknown): never {
   const { code, message } = problem as { code?: string; message?: string };
   const macOS = isThisComputer(host) ? "" : "; on macOS, allow Local Network";
@@ -304,7 +311,7 @@ function visible(text: string): string {
   // A flood of hidden characters is the slow case: so no string per character, but the
   // UTF-16 code units of the result written into one array, made text once at the end.
   const shown = new Map<string, string>(); // each character met so far, as it is printed
-  const units = new Uint16Array(text.length * 6); // room for a 6-unit escape for each unit
+  const units = new Uint16Array(text.length * 6); // room for a 6-unit escape of each unit
   let length = 0; // how many units are written
   for (const char of text) {
     let part = shown.get(char);

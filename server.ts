@@ -14,12 +14,13 @@ import type { Socket, TCPSocketListener } from "bun";
 /** What the server keeps for each client. */
 type Client = {
   name: string; // its address and port, as people type them: 127.0.0.1:52144
-  decoder: TextDecoder; // its bytes as text, even a character split between chunks
+  decoder: TextDecoder; // bytes to text; keeps half a character until the rest arrives
   unsent: Unsent[]; // replies that write() could not send yet, oldest first
 };
 
 const DEFAULT_PORT = 1337; // the tutorial's port
-const IPV4_OVER_IPV6 = /^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/; // IPv4, as an IPv6 server sees it
+// "::ffff:" before an IPv4 address: how an IPv6 server shows an IPv4 client.
+const IPV4_OVER_IPV6 = /^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/;
 const WIRED_OR_WIFI = /^(en|eth|wl|wi-?fi|ethernet)/i; // wired and Wi-Fi interfaces
 const LINK_LOCAL = "169.254."; // a self-assigned IPv4 address: nobody else reaches it
 // Characters that control the terminal, or hide or reorder text: all but tab and newline.
@@ -60,7 +61,9 @@ try {
   quit(1, explain(problem)); // the port is taken, or this computer has no such address
 }
 printHowToConnect();
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, stop);
+process.on("SIGINT", stop); // Ctrl-C
+process.on("SIGTERM", stop); // kill, or the system shutting down
+process.on("SIGHUP", stop); // the terminal window closed
 
 // Step 5: accept a connection
 // conn, addr = s.accept() # Blocks!
@@ -124,7 +127,8 @@ function onClose(conn: Socket<Client>, problem?: Error): void {
 function onError(conn: Socket<Client>, problem: Error): void {
   let why = problem.message;
   if (why.includes("EMFILE")) why = "no file descriptor left: raise ulimit -n";
-  console.error(`Closed ${conn.data?.name ?? "a connection"} after an error: ${why}`);
+  const name = conn.data?.name ?? "a connection"; // no name if it failed before onOpen()
+  console.error(`Closed ${name} after an error: ${why}`);
   conn.end();
 }
 
@@ -133,6 +137,7 @@ function onError(conn: Socket<Client>, problem: Error): void {
 type Unsent = { bytes: Uint8Array; sent: () => void }; // bytes to send, and who waits
 /** Python's sendall(): sends every byte, in order, and settles when they are out. */
 function sendAll(socket: Socket<{ unsent: Unsent[] }>, bytes: Uint8Array): Promise<void> {
+  // The promise settles when flush() calls sent(): when the last of these bytes is out.
   return new Promise((sent) => {
     socket.data.unsent.push({ bytes, sent });
     const firstInLine = socket.data.unsent.length === 1;
@@ -142,7 +147,7 @@ function sendAll(socket: Socket<{ unsent: Unsent[] }>, bytes: Uint8Array): Promi
 /** Writes the queue until the socket is full (then Bun calls onDrain) or it is empty. */
 function flush(socket: Socket<{ unsent: Unsent[] }>): void {
   while (socket.data.unsent.length > 0) {
-    const head = socket.data.unsent[0]!;
+    const head = socket.data.unsent[0]!; // the oldest ("!": there is one, the loop checks)
     const written = socket.write(head.bytes); // how many went out; -1: it is closing
     const gone = written < 0 ? head.bytes.length : written; // closing: drop the rest
     head.bytes = head.bytes.subarray(gone);
@@ -164,9 +169,10 @@ function show(conn: Socket<Client>, text: string): void {
     if (text !== "") console.log(visible(text));
     return;
   }
-  // In a class, every line is named and blank lines say nothing.
+  // In a class, blank lines say nothing, and every line is named.
+  const joined = text.replace(/\n+/g, "\n"); // one "\n" for many in a row
+  const trimmed = joined.replace(/^\n|\n$/g, ""); // and none at either end
   const who = `${conn.data.name}: `;
-  const trimmed = text.replace(/\n+/g, "\n").replace(/^\n|\n$/g, "");
   if (trimmed !== "") console.log(who + visible(trimmed).replaceAll("\n", `\n${who}`));
 }
 /** One client too many: say why, and close the connection in order. */
@@ -185,7 +191,8 @@ function printHowToConnect(): void {
   const banner = [`Listening on ${hostAndPort(host, server.port)}; Ctrl-C stops.`];
   if (everywhere) banner.push(`On this computer: bun client.ts${portOption}`);
   else banner.push(`On this computer: bun client.ts ${host}${portOption}`);
-  const others = everywhere ? addressesForOthers() : [];
+  let others: Address[] = []; // none to list unless it listens on every address
+  if (everywhere) others = addressesForOthers();
   for (const { via, address } of others) {
     const command = `bun client.ts ${address}${portOption}`;
     banner.push(`From another computer, over ${via}: ${command}`);
@@ -195,9 +202,10 @@ function printHowToConnect(): void {
   else if (isThisComputer(host)) banner.push("Other computers cannot connect.");
   console.error(banner.join("\n")); // in one write
 }
+type Address = { via: string; address: string }; // an address, and its interface's name
 /** The IPv4 addresses other computers can reach this one at, wired and Wi-Fi first. */
-function addressesForOthers(): { via: string; address: string }[] {
-  const found: { via: string; address: string }[] = []; // via: the interface's name
+function addressesForOthers(): Address[] {
+  const found: Address[] = [];
   for (const [via, addresses] of Object.entries(networkInterfaces())) {
     for (const { address, family, internal } of addresses ?? []) {
       if (family === "IPv4" && !internal && !address.startsWith(LINK_LOCAL)) {
@@ -205,8 +213,9 @@ function addressesForOthers(): { via: string; address: string }[] {
       }
     }
   }
-  const rank = (via: string) => Number(WIRED_OR_WIFI.test(via)); // 1 first, then 0
-  return found.sort((a, b) => rank(b.via) - rank(a.via));
+  const first = found.filter(({ via }) => WIRED_OR_WIFI.test(via));
+  const rest = found.filter(({ via }) => !WIRED_OR_WIFI.test(via));
+  return [...first, ...rest];
 }
 /** Turns a failure to listen into one line that says what happened and what to do. */
 function explain(problem: unknown): string {
@@ -300,7 +309,7 @@ function visible(text: string): string {
   // A flood of hidden characters is the slow case: so no string per character, but the
   // UTF-16 code units of the result written into one array, made text once at the end.
   const shown = new Map<string, string>(); // each character met so far, as it is printed
-  const units = new Uint16Array(text.length * 6); // room for a 6-unit escape for each unit
+  const units = new Uint16Array(text.length * 6); // room for a 6-unit escape of each unit
   let length = 0; // how many units are written
   for (const char of text) {
     let part = shown.get(char);
