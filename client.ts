@@ -7,6 +7,7 @@
 // Each "Step N" below quotes the tutorial's Python; WALKTHROUGH.md explains them.
 // Bun's TCP sockets: https://bun.sh/docs/api/tcp
 
+import { isIP } from "node:net";
 import { constants } from "node:os";
 import { parseArgs } from "node:util";
 import type { Socket } from "bun";
@@ -18,6 +19,7 @@ type Server = {
   lastReply: string; // what recv() took last: quoted if the server hangs up
   decoder: TextDecoder; // turns the server's bytes into text, joining split characters
   wake: () => void; // lets a waiting recv() look again: text has arrived
+  closed: (rest: string) => void; // ends the wait for the goodbye, with its words
   inputEnded: boolean; // we have told the server we are done: its close is the goodbye
 };
 
@@ -33,8 +35,6 @@ const GRACE = 20; // ms to wait, at the end of input, for a hang-up right behind
 const { host, port, timeout } = readOptions();
 const where = hostAndPort(host, port); // the server, as the lines below name it
 const lines = readLines(); // standard input, a line at a time
-// Settled by onClose() at the end, with what the server said as it closed.
-const goodbye = Promise.withResolvers<string>();
 let stopping = false; // true once Ctrl-C or a signal is closing the connection
 process.on("uncaughtException", giveUp); // the unforeseen: one line, not a stack trace
 process.on("unhandledRejection", giveUp);
@@ -58,6 +58,7 @@ const connecting = Bun.connect<Server>({
     lastReply: "",
     decoder: new TextDecoder(),
     wake: () => {}, // nobody waits yet
+    closed: () => {}, // nobody waits yet
     inputEnded: false,
   },
   // What Bun calls when something happens to the connection: the functions below.
@@ -94,9 +95,13 @@ while (true) {
 // End of input: tell the server we are done (a half-close), then wait for it to close.
 if (process.stdin.isTTY) console.error(); // after Ctrl-D, end the prompt's line
 await Bun.sleep(GRACE); // a hang-up right behind the last reply: heard as such
+// Sleep until onClose() calls closed(), as recv() sleeps until onData() calls wake().
+const goodbye = new Promise<string>((closed) => {
+  s.data.closed = closed;
+});
 s.data.inputEnded = true;
 s.shutdown();
-const said = await within("goodbye", goodbye.promise);
+const said = await within("goodbye", goodbye);
 if (said !== "") console.log(visible(said));
 process.exit(0);
 
@@ -104,9 +109,9 @@ process.exit(0);
 function onClose(socket: Socket<Server>, problem?: Error): void {
   if (stopping) return; // stop() is closing it, with its own exit code
   const rest = socket.data.unread + socket.data.decoder.decode(); // not yet printed
-  const lastWords = rest || socket.data.lastReply; // what it said since, or else its reply
+  const lastWords = rest || socket.data.lastReply; // said since, or else its last reply
   if (problem || !socket.data.inputEnded) hungUp(problem, lastWords);
-  goodbye.resolve(rest);
+  socket.data.closed(rest);
 }
 
 // What Python gives for free, and Bun leaves to us.
@@ -188,7 +193,7 @@ function sendAll(socket: Socket<{ unsent: Unsent[] }>, bytes: Uint8Array): Promi
 /** Writes the queue until the socket is full (then Bun calls onDrain) or it is empty. */
 function flush(socket: Socket<{ unsent: Unsent[] }>): void {
   while (socket.data.unsent.length > 0) {
-    const head = socket.data.unsent[0]!; // the oldest ("!": there is one, the loop checks)
+    const head = socket.data.unsent[0]!; // the oldest; "!": the loop checks there is one
     const written = socket.write(head.bytes); // how many went out; -1: it is closing
     const gone = written < 0 ? head.bytes.length : written; // closing: drop the rest
     head.bytes = head.bytes.subarray(gone);
@@ -207,7 +212,7 @@ function onDrain(socket: Socket<{ unsent: Unsent[] }>): void {
 /** The server closed or reset the connection before we were done: one line, exit 1. */
 function hungUp(problem: Error | undefined, lastWords: string): never {
   const words = lastWords === "" ? "." : `; its last words: ${visible(lastWords)}`;
-  const code = problem && "code" in problem ? problem.code : undefined; // as the system says
+  const code = problem && "code" in problem ? problem.code : undefined; // ECONNRESET, ...
   if (code === "ECONNRESET") {
     quit(1, `The server reset the connection (it stopped abruptly)${words}`);
   }
@@ -243,7 +248,7 @@ function readOptions() {
   const help = `${usage}
   HOST       the server's name or address (default 127.0.0.1: this computer)
   --port     the server's port (default 1337)
-  --timeout  how long to wait for the server each time, in seconds (default 10)`;
+  --timeout  seconds to wait for the server each time (default 10; 2.5 and 0.2 work too)`;
   try {
     const { values, positionals } = parseArgs({
       options: {
@@ -284,9 +289,8 @@ function isThisComputer(host: string): boolean {
 }
 /** A host alone, as the tutorial writes one: a name or address; no brackets, no port. */
 function checkHost(host: string): string {
-  const name = /^[\w.%-]+$/; // a name, an IPv4 address, or an IPv6 zone such as eth0
-  const ipv6 = /^[\w.%-]*:[\w.%-]*:[\w.:%-]*$/; // at least two colons: ::1, fe80::1%eth0
-  if (name.test(host) || ipv6.test(host)) return host;
+  const name = /^[\w.-]+$/; // a name (or an IPv4 address): letters, digits, "_", "-" and "."
+  if (isIP(host) !== 0 || name.test(host)) return host; // isIP: 4 or 6, or 0 for neither
   throw Error(`"${host}" is not a name or address alone, such as ::1: give the port with --port`);
 }
 /** A whole number from min to max, written in digits: not "1e3", "0x10" or " 5". */

@@ -7,6 +7,7 @@
 // Bun's TCP sockets: https://bun.sh/docs/api/tcp
 
 import { closeSync, openSync } from "node:fs";
+import { isIP } from "node:net";
 import { constants, devNull, networkInterfaces } from "node:os";
 import { parseArgs } from "node:util";
 import type { Socket, TCPSocketListener } from "bun";
@@ -147,7 +148,7 @@ function sendAll(socket: Socket<{ unsent: Unsent[] }>, bytes: Uint8Array): Promi
 /** Writes the queue until the socket is full (then Bun calls onDrain) or it is empty. */
 function flush(socket: Socket<{ unsent: Unsent[] }>): void {
   while (socket.data.unsent.length > 0) {
-    const head = socket.data.unsent[0]!; // the oldest ("!": there is one, the loop checks)
+    const head = socket.data.unsent[0]!; // the oldest; "!": the loop checks there is one
     const written = socket.write(head.bytes); // how many went out; -1: it is closing
     const gone = written < 0 ? head.bytes.length : written; // closing: drop the rest
     head.bytes = head.bytes.subarray(gone);
@@ -282,9 +283,8 @@ function isThisComputer(host: string): boolean {
 }
 /** A host alone, as the tutorial writes one: a name or address; no brackets, no port. */
 function checkHost(host: string): string {
-  const name = /^[\w.%-]+$/; // a name, an IPv4 address, or an IPv6 zone such as eth0
-  const ipv6 = /^[\w.%-]*:[\w.%-]*:[\w.:%-]*$/; // at least two colons: ::1, fe80::1%eth0
-  if (name.test(host) || ipv6.test(host)) return host;
+  const name = /^[\w.-]+$/; // a name (or an IPv4 address): letters, digits, "_", "-" and "."
+  if (isIP(host) !== 0 || name.test(host)) return host; // isIP: 4 or 6, or 0 for neither
   throw Error(`"${host}" is not a name or address alone, such as ::1: give the port with --port`);
 }
 /** A whole number from min to max, written in digits: not "1e3", "0x10" or " 5". */
