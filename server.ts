@@ -323,7 +323,7 @@ function visible(text: string): string {
       length++;
     }
   }
-  return Buffer.from(units.buffer, 0, length * 2).toString("utf16le"); // 2 bytes a unit
+  return new TextDecoder("utf-16le").decode(units.subarray(0, length)); // units to text
 }
 /** A character as an escape code: \x1b, \u202e, \u{e0041}. */
 function escaped(char: string): string {
