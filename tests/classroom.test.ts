@@ -150,10 +150,17 @@ describe("addresses", () => {
   }
 
   test(
-    "IPv6 addresses and the largest port are taken as given (a network error, not a usage one)",
+    "IPv6 addresses, the smallest and largest port and --timeout are taken (a network error, not a usage one)",
     async () => {
-      for (const args of [["2001:db8:1::1"], ["fe80::1"], ["127.0.0.1", "--port", "65535"]]) {
-        const client = await runClient([...args, "--timeout", "0.2"], "hi\n");
+      for (const args of [
+        ["2001:db8:1::1", "--timeout", "0.2"],
+        ["fe80::1", "--timeout", "0.2"],
+        ["127.0.0.1", "--port", "65535", "--timeout", "0.2"],
+        ["127.0.0.1", "--port", "1", "--timeout", "0.2"],
+        ["--port", "1", "--timeout", "0.001"],
+        ["--port", "1", "--timeout", "2000000"],
+      ]) {
+        const client = await runClient(args, "hi\n");
         expect([args, client.code]).toEqual([args, 1]);
         expect(client.stderr).not.toContain("usage");
       }

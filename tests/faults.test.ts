@@ -251,6 +251,7 @@ describe("faults of the connection", () => {
         expect(peer.closeError()).toBeUndefined();
         expect(await server.exit()).toBe(code);
         expect(server.stdout).toBe("Connection from : 127.0.0.1\nhello\n");
+        expect(server.stderr).toEndWith(`Stopped by ${signal === "SIGINT" ? "Ctrl-C" : signal}.\n`);
         expect(hasStackTrace(server.stderr)).toBe(false);
       },
       T,
@@ -376,10 +377,14 @@ describe("bad bytes", () => {
     T,
   );
 
+  // Control codes, then format characters: a soft hyphen, a byte-order mark, a tag letter
+  // (invisible, above U+FFFF): each escape has the digits its code needs.
   const hostile =
-    "\x1b[2J\x1b]0;pwned\x07\x1b]52;c;ZWNobyBoaQ==\x07back\bspace\x00nul\u009bC1\x7f\tand\ttabs";
+    "\x1b[2J\x1b]0;pwned\x07\x1b]52;c;ZWNobyBoaQ==\x07back\bspace\x00nul\u009bC1\x7f\tand\ttabs" +
+    "\u00ad\ufeff\u{e0041}";
   const shown =
-    "\\x1b[2J\\x1b]0;pwned\\x07\\x1b]52;c;ZWNobyBoaQ==\\x07back\\x08space\\x00nul\\x9bC1\\x7f\tand\ttabs";
+    "\\x1b[2J\\x1b]0;pwned\\x07\\x1b]52;c;ZWNobyBoaQ==\\x07back\\x08space\\x00nul\\x9bC1\\x7f\tand\ttabs" +
+    "\\xad\\ufeff\\u{e0041}";
 
   test(
     "terminal control codes from a client print as visible escapes on the server",
