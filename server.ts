@@ -306,22 +306,24 @@ function quit(code: number, line: string): never {
 /** Text from the other side, safe to print: hidden characters become escapes (\x1b). */
 function visible(text: string): string {
   if (!HIDDEN.test(text)) return text; // most text: nothing to escape, no walk
-  // A flood of hidden characters is the slow case: so no string per character, but the
-  // UTF-16 code units of the result written into one array, made text once at the end.
-  const shown = new Map<string, string>(); // each character met so far, as it is printed
+  // A flood of hidden characters is the slow case: so each character's escape is worked out
+  // once, kept under its code, and the result written as UTF-16 code units into one array.
+  const shown: string[] = []; // by code: each character met so far, as it is printed
   const units = new Uint16Array(text.length * 6); // room for a 6-unit escape of each unit
   let length = 0; // how many units are written
-  for (const char of text) {
-    let part = shown.get(char);
+  for (let i = 0; i < text.length; i++) {
+    const code = text.codePointAt(i) ?? 0; // the whole character, even one above U+FFFF
+    let part = shown[code];
     if (part === undefined) {
-      part = char;
-      if (HIDDEN.test(char)) part = escaped(char);
-      shown.set(char, part);
+      part = String.fromCodePoint(code);
+      if (HIDDEN.test(part)) part = escaped(part);
+      shown[code] = part;
     }
-    for (let i = 0; i < part.length; i++) {
-      units[length] = part.charCodeAt(i);
+    for (let j = 0; j < part.length; j++) {
+      units[length] = part.charCodeAt(j);
       length++;
     }
+    if (code > 0xffff) i++; // it took two units of the text
   }
   return new TextDecoder("utf-16le").decode(units.subarray(0, length)); // units to text
 }
