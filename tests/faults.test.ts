@@ -378,13 +378,14 @@ describe("bad bytes", () => {
   );
 
   // Control codes, then format characters: a soft hyphen, a byte-order mark, a tag letter
-  // (invisible, above U+FFFF): each escape has the digits its code needs.
+  // (invisible, above U+FFFF): each escape has the digits its code needs. U+FFFF, the last
+  // character in one unit of UTF-16, comes before them and takes nothing with it.
   const hostile =
     "\x1b[2J\x1b]0;pwned\x07\x1b]52;c;ZWNobyBoaQ==\x07back\bspace\x00nul\u009bC1\x7f\tand\ttabs" +
-    "\u00ad\ufeff\u{e0041}";
+    "\uffff\u00ad\ufeff\u{e0041}";
   const shown =
     "\\x1b[2J\\x1b]0;pwned\\x07\\x1b]52;c;ZWNobyBoaQ==\\x07back\\x08space\\x00nul\\x9bC1\\x7f\tand\ttabs" +
-    "\\xad\\ufeff\\u{e0041}";
+    "\uffff\\xad\\ufeff\\u{e0041}";
 
   test(
     "terminal control codes from a client print as visible escapes on the server",
