@@ -471,7 +471,7 @@ describe("the whole class at once (--keep-open)", () => {
   );
 });
 
-describe("two real computers (network namespaces)", () => {
+describe("two computers: the server on one, the client on another", () => {
   const isRoot = process.getuid?.() === 0;
   const ip = Bun.which("ip");
   const why = !isRoot ? "it needs root" : !ip ? "it needs the ip command (iproute2)" : "";
