@@ -70,6 +70,11 @@ process.on("SIGHUP", stop); // the terminal window closed
 // conn, addr = s.accept() # Blocks!
 // Python waits for a client here; Bun calls onOpen() when one connects.
 function onOpen(conn: Socket<Client>): void {
+  // A connection reset before Bun took it has no address left: nothing to serve.
+  if (!conn.remoteAddress || !conn.remotePort) {
+    console.error("A client reset its connection before the server could take it.");
+    return;
+  }
   const ip = conn.remoteAddress.replace(IPV4_OVER_IPV6, "");
   const name = hostAndPort(ip, conn.remotePort);
   conn.data = { name, decoder: new TextDecoder(), unsent: [] };
