@@ -55,7 +55,7 @@ const alive = (pid: number) => {
 if (onLinux) removeLeftovers();
 
 /** Kills processes and removes namespaces of earlier runs that did not end cleanly. */
-function removeLeftovers(): void {
+export function removeLeftovers(): void {
   for (const entry of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
     try {
       const environ = readFileSync(`/proc/${entry}/environ`, "utf8");
