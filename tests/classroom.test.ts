@@ -535,14 +535,14 @@ describe("two computers: the server on one, the client on another", () => {
         const lost = inHost(
           clientHost,
           CLIENT,
-          [nobodyIP, "--timeout", "1"],
+          [nobodyIP, "--timeout", "0.5"],
           new Blob(["anyone?\n"]),
         );
         expect(await lost.exit()).toBe(1);
         const seconds = (performance.now() - started) / 1000;
         expect(seconds).toBeLessThan(4);
         expect(lost.stderr.trim()).toBe(
-          `No answer from ${nobodyIP}:1337 in 1 s: check the address, firewall and server.`,
+          `No answer from ${nobodyIP}:1337 in 0.5 s: check the address, firewall and server.`,
         );
 
         // An address with no route from the client's host at all (nothing is sent). Bun

@@ -2,7 +2,7 @@
 // what a killed run left (its network namespaces) the next run removes.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cleanUp, removeLeftovers, spawn, T } from "./harness";
@@ -11,12 +11,12 @@ afterEach(cleanUp);
 
 const onLinux = process.platform === "linux" && Bun.which("setpriv") !== null;
 if (!onLinux) console.error("skipped: ending with the parent needs Linux and setpriv");
+/** Whether a process still runs: not ended, and not a zombie waiting to be reaped. */
 const alive = (pid: number) => {
   try {
-    process.kill(pid, 0);
-    return true;
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
   } catch {
-    return false;
+    return false; // no such process
   }
 };
 
