@@ -29,13 +29,17 @@ const CTRL_Z = 26; // Windows' end of input, when it is alone on a line
 const MAX_LINE = 64 * 2 ** 20; // 64 MiB: the longest line of input kept in memory
 const MAX_UNREAD = 64 * 2 ** 10; // 64 KiB: unread text at which we stop reading
 // Characters that control the terminal, or hide or reorder text: all but tab and newline.
-const HIDDEN = /[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]--[\t\n]]/v;
-const GRACE = 20; // ms to wait, at the end of input, for a hang-up right behind a reply
+const HIDDEN =
+  /[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}]--[\t\n]]/v;
+const EMOJI = /(\p{RGI_Emoji})/v; // a whole emoji: its joiners and tags are not hidden
+const PILED_UP = /(?<=\p{M}{4})\p{M}/gv; // a combining mark on a character that has 4
+const GRACE = 20; // ms to wait for a hang-up right behind a reply: the first, and the last
 
 const { host, port, timeout } = readOptions();
 const where = hostAndPort(host, port); // the server, as the lines below name it
 const lines = readLines(); // standard input, a line at a time
 let stopping = false; // true once Ctrl-C or a signal is closing the connection
+let firstReply = true; // no reply has come yet
 process.on("uncaughtException", giveUp); // the unforeseen: one line, not a stack trace
 process.on("unhandledRejection", giveUp);
 process.stdout.on("error", () => {}); // output closed early (| head): keep going quietly
@@ -87,6 +91,9 @@ while (true) {
   // Step 6: receive the reply
   //     data = s.recv(1024) # Blocks!
   const data = await within("reply", recv(s));
+  // A first "reply" with a hang-up right behind it is a notice (the server is full).
+  if (firstReply) await Bun.sleep(GRACE); // then onClose() quits, with it as last words
+  firstReply = false;
   // Step 7: print the reply
   //     print(data.decode())
   console.log(visible(data));
@@ -311,25 +318,32 @@ function quit(code: number, line: string): never {
 }
 /** Text from the other side, safe to print: hidden characters become escapes (\x1b). */
 function visible(text: string): string {
-  if (!HIDDEN.test(text)) return text; // most text: nothing to escape, no walk
+  const plain = !HIDDEN.test(text) && text.search(PILED_UP) < 0;
+  if (plain) return text; // most text: nothing to escape, no walk
+  const marked = text.replace(PILED_UP, escaped); // marks piled on a character: escapes
+  // split() with a group puts each emoji at an odd place, to print whole: its joiners and
+  // tags are hidden characters anywhere else.
+  const parts = marked.split(EMOJI);
   // A flood of hidden characters is the slow case: so each character's escape is worked out
   // once, kept under its code, and the result written as UTF-16 code units into one array.
   const shown: string[] = []; // by code: each character met so far, as it is printed
-  const units = new Uint16Array(text.length * 6); // room for a 6-unit escape of each unit
+  const units = new Uint16Array(marked.length * 6); // room for a 6-unit escape of each unit
   let length = 0; // how many units are written
-  for (let i = 0; i < text.length; i++) {
-    const code = text.codePointAt(i) ?? 0; // the whole character, even one above U+FFFF
-    let part = shown[code];
-    if (part === undefined) {
-      part = String.fromCodePoint(code);
-      if (HIDDEN.test(part)) part = escaped(part);
-      shown[code] = part;
+  for (const [place, part] of parts.entries()) {
+    for (const char of part) {
+      const code = char.codePointAt(0) ?? 0;
+      let piece = shown[code];
+      if (piece === undefined) {
+        piece = char;
+        if (HIDDEN.test(char)) piece = escaped(char);
+        shown[code] = piece;
+      }
+      if (place % 2 === 1) piece = char; // in an emoji: as it is
+      for (let i = 0; i < piece.length; i++) {
+        units[length] = piece.charCodeAt(i);
+        length++;
+      }
     }
-    for (let j = 0; j < part.length; j++) {
-      units[length] = part.charCodeAt(j);
-      length++;
-    }
-    if (code > 0xffff) i++; // it took two units of the text
   }
   return new TextDecoder("utf-16le").decode(units.subarray(0, length)); // units to text
 }

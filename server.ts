@@ -4,9 +4,10 @@
 //   bun server.ts --keep-open  serves a whole class at once, until Ctrl-C
 //   bun server.ts --help       all the options
 // Each "Step N" below quotes the tutorial's Python; WALKTHROUGH.md explains them.
+// --keep-open also needs classroom.ts beside this file: the rules that keep a class fair.
 // Bun's TCP sockets: https://bun.sh/docs/api/tcp
 
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, write } from "node:fs";
 import { isIP } from "node:net";
 import { constants, devNull, networkInterfaces } from "node:os";
 import { parseArgs } from "node:util";
@@ -15,9 +16,11 @@ import type { Socket, TCPSocketListener } from "bun";
 /** What the server keeps for each client. */
 type Client = {
   name: string; // its address and port, as people type them: 127.0.0.1:52144
+  address: string; // its address alone: 127.0.0.1
   decoder: TextDecoder; // bytes to text; keeps half a character until the rest arrives
   unsent: Unsent[]; // replies that write() could not send yet, oldest first
 };
+type Classroom = import("./classroom.ts").Classroom; // the class's rules, for --keep-open
 
 const DEFAULT_PORT = 1337; // the tutorial's port
 // "::ffff:" before an IPv4 address: how an IPv6 server shows an IPv4 client.
@@ -25,12 +28,28 @@ const IPV4_OVER_IPV6 = /^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/;
 const WIRED_OR_WIFI = /^(en|eth|wl|wi-?fi|ethernet)/i; // wired and Wi-Fi interfaces
 const LINK_LOCAL = "169.254."; // a self-assigned IPv4 address: nobody else reaches it
 // Characters that control the terminal, or hide or reorder text: all but tab and newline.
-const HIDDEN = /[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]--[\t\n]]/v;
+const HIDDEN =
+  /[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}]--[\t\n]]/v;
+const EMOJI = /(\p{RGI_Emoji})/v; // a whole emoji: its joiners and tags are not hidden
+const PILED_UP = /(?<=\p{M}{4})\p{M}/gv; // a combining mark on a character that has 4
+const GOT_IT = new TextEncoder().encode("Got it!"); // the tutorial's reply
+const KEEPALIVE = 20_000; // ms of silence before the system asks if a client is still there
+const STOP_WAIT = 500; // ms that Ctrl-C waits for output that a stopped terminal won't take
+const OUTPUT_LIMIT = 4 * 2 ** 20; // bytes of output that wait for the terminal, at most
+const NOTES_PER_SECOND = 20; // lines of one kind on standard error; beyond, they are counted
 const { host, port, keepOpen, maxClients } = readOptions();
 const clients = new Set<Socket<Client>>(); // the clients being served now
 // What a client turned away is told, after "The server ".
 let whyNot = "is busy with another client"; // the tutorial's server serves one at a time
 if (keepOpen) whyNot = `is full (${maxClients} at a time)`;
+// Output waits here, in order, for the terminal (see print()): Ctrl-S must not stop the class.
+const waiting: { fd: number; bytes: Uint8Array }[] = []; // standard output is 1, error 2
+let waitingBytes = 0; // of all the output waiting
+let leftOut = 0; // lines left out while too much was waiting
+let whenPrinted: (() => void)[] = []; // who waits until all output is out
+const noted = new Map<string, { second: number; count: number }>(); // lines of each kind
+let room: Classroom | undefined; // with --keep-open: the class's rules
+if (keepOpen) room = await openClassroom();
 
 // Step 1: import the socket module
 // import socket
@@ -72,23 +91,27 @@ process.on("SIGHUP", stop); // the terminal window closed
 function onOpen(conn: Socket<Client>): void {
   // A connection reset before Bun took it has no address left: nothing to serve.
   if (!conn.remoteAddress || !conn.remotePort) {
-    console.error("A client reset its connection before the server could take it.");
+    note("resets", "A client reset its connection before the server could take it.");
     return;
   }
-  const ip = conn.remoteAddress.replace(IPV4_OVER_IPV6, "");
-  const name = hostAndPort(ip, conn.remotePort);
-  conn.data = { name, decoder: new TextDecoder(), unsent: [] };
+  conn.setKeepAlive(true, KEEPALIVE); // a laptop that vanished (lid shut) is found out
+  const address = conn.remoteAddress.replace(IPV4_OVER_IPV6, "");
+  const name = hostAndPort(address, conn.remotePort);
+  conn.data = { name, address, decoder: new TextDecoder(), unsent: [] };
   checkDescriptorLeft(); // if none is left, it throws: then Bun calls onError()
   if (clients.size >= maxClients) {
-    turnAway(conn);
-    return;
+    const madeRoom = room?.makeRoom(conn) ?? false; // alone: never; a class: if it is fair
+    if (!madeRoom) {
+      turnAway(conn);
+      return;
+    }
   }
   clients.add(conn);
   // Step 6: print who connected
   // print('Connection from : ' + addr[0])
-  // With --keep-open, the port too: the name the client's messages are printed under.
-  if (keepOpen) console.log("Connection from : " + name);
-  else console.log("Connection from : " + ip);
+  // With --keep-open, the class room prints it with the port: the name its messages get.
+  if (room) room.announce(conn);
+  else print("Connection from : " + address);
 }
 
 // Step 7: receive data
@@ -96,19 +119,22 @@ function onOpen(conn: Socket<Client>): void {
 //     data = conn.recv(1024) # Blocks!
 // No loop to write: Bun calls onData() with each chunk of bytes as it arrives.
 function onData(conn: Socket<Client>, bytes: Buffer): void {
+  // Read no more from this client until its reply is sent (and, alone, its text printed):
+  // one that never reads its replies then holds one chunk, not all it sends.
+  conn.pause();
   // Step 8: stop when the client has finished
   //     if not data:
   //         break
   // A chunk is never empty: when the client has finished, Bun calls onEnd() instead.
   // Step 9: print the message
   //     print(data.decode())
-  show(conn, conn.data.decoder.decode(bytes, { stream: true }));
+  const shown = show(conn, conn.data.decoder.decode(bytes, { stream: true }));
   // Step 10: reply "Got it!"
   //     conn.sendall(b'Got it!')
-  sendAll(conn, new TextEncoder().encode("Got it!"));
-  // Take turns: read this client's next chunk only after the other clients' chunks.
-  conn.pause();
-  setImmediate(() => conn.resume());
+  // Once the text is printed, as in Python, whose print() returns when the terminal took it.
+  const replied = shown.then(() => sendAll(conn, GOT_IT));
+  // Then read on, after the other clients' chunks: they take turns.
+  replied.then(() => setImmediate(() => conn.resume()));
 }
 
 /** The client has finished (step 8): print the rest of a character cut short. */
@@ -118,15 +144,20 @@ function onEnd(conn: Socket<Client>): void {
 
 /** The connection is gone: where the tutorial's program ends, after its loop. */
 function onClose(conn: Socket<Client>, problem?: Error): void {
+  if (conn.data === undefined) return; // reset before onOpen() could take it
+  room?.leave(conn); // says what was held back from the projector, if anything
   const wasServed = clients.delete(conn);
-  if (!wasServed) return; // one we turned away, or one that stop() is closing
+  if (!wasServed) return; // one turned away or replaced, or one that stop() is closing
   const left = problem ? `left abruptly (${problem.message})` : "left";
   if (keepOpen) {
-    console.error(`${conn.data.name} ${left}; ${clients.size} connected.`);
+    note("clients leaving", `${conn.data.name} ${left}; ${clients.size} connected.`);
     return;
   }
-  if (problem) quit(1, `The client ${left}.`);
-  process.exit(0); // single mode: one client served, as in the tutorial
+  if (problem) note("clients leaving", `The client ${left}.`);
+  // Single mode: one client served, as in the tutorial; 1 if it left abruptly.
+  let code = 0;
+  if (problem) code = 1;
+  printed().then(() => process.exit(code));
 }
 
 /** One connection went wrong (a reset, no descriptor left): close it alone. */
@@ -134,7 +165,7 @@ function onError(conn: Socket<Client>, problem: Error): void {
   let why = problem.message;
   if (why.includes("EMFILE")) why = "no file descriptor left: raise ulimit -n";
   const name = conn.data?.name ?? "a connection"; // no name if it failed before onOpen()
-  console.error(`Closed ${name} after an error: ${why}`);
+  note("errors", `Closed ${name} after an error: ${why}`);
   conn.end();
 }
 
@@ -166,29 +197,98 @@ function flush(socket: Socket<{ unsent: Unsent[] }>): void {
 function onDrain(socket: Socket<{ unsent: Unsent[] }>): void {
   flush(socket);
 }
+/** Python's print(): a line on standard output, through the queue (see output()). */
+function print(line: string): void {
+  output(1, line);
+}
 
 // What a class needs, and the tutorial leaves out.
 
-/** Prints a client's text, as print() does; --keep-open names the sender. */
-function show(conn: Socket<Client>, text: string): void {
-  if (!keepOpen) {
-    if (text !== "") console.log(visible(text));
-    return;
+/** Prints a client's text: alone, every byte of it; in a class, within its share. */
+function show(conn: Socket<Client>, text: string): Promise<void> {
+  if (room) {
+    room.show(conn, text);
+    return Promise.resolve(); // a class: the terminal's pace never holds up the replies
   }
-  // In a class, blank lines say nothing, and every line is named.
-  const joined = text.replace(/\n+/g, "\n"); // one "\n" for many in a row
-  const trimmed = joined.replace(/^\n|\n$/g, ""); // and none at either end
-  const who = `${conn.data.name}: `;
-  if (trimmed !== "") console.log(who + visible(trimmed).replaceAll("\n", `\n${who}`));
+  if (text !== "") print(visible(text));
+  return printed(); // alone: the next chunk waits until the terminal has taken this one
 }
 /** One client too many: say why, and close the connection in order. */
 function turnAway(conn: Socket<Client>): void {
-  console.error(`Turned away ${conn.data.name}: the server ${whyNot}.`);
+  note("clients turned away", `Turned away ${conn.data.name}: the server ${whyNot}.`);
   conn.end(`The server ${whyNot}: try again later.`);
 }
 /** Throws if no file descriptor is left (else Bun would retry accept() at full speed). */
 function checkDescriptorLeft(): void {
   closeSync(openSync(devNull, "r"));
+}
+/** Loads classroom.ts, the class's rules: who gets a place, and a share of the projector. */
+async function openClassroom(): Promise<Classroom> {
+  try {
+    const { Classroom } = await import("./classroom.ts");
+    return new Classroom({ clients, maxClients, print, note, visible });
+  } catch {
+    quit(1, "--keep-open needs classroom.ts in the folder of server.ts: copy it there.");
+  }
+}
+/**
+ * Queues a line for standard output (fd 1) or error (2), and writes it without blocking:
+ * console.log() would stop the whole server while the terminal takes nothing (Ctrl-S).
+ */
+function output(fd: number, line: string): void {
+  if (waitingBytes > OUTPUT_LIMIT) {
+    leftOut++; // the terminal has not taken the last 4 MiB: it sees this line's count only
+    return;
+  }
+  const bytes = Buffer.from(line + "\n");
+  waiting.push({ fd, bytes });
+  waitingBytes += bytes.length;
+  if (waiting.length === 1) writeNext(); // otherwise a write is already under way
+}
+/** Writes the oldest waiting output; when it is out, the next; when none is left, says so. */
+function writeNext(): void {
+  const head = waiting[0];
+  if (head === undefined) {
+    for (const done of whenPrinted) done();
+    whenPrinted = [];
+    return;
+  }
+  write(head.fd, head.bytes, (problem, written) => {
+    let gone = written;
+    if (problem) gone = head.bytes.length; // output closed (| head): drop it, as print() does
+    head.bytes = head.bytes.subarray(gone);
+    waitingBytes -= gone;
+    if (head.bytes.length === 0) waiting.shift();
+    if (waiting.length === 0 && leftOut > 0) {
+      output(2, `(${leftOut} lines of output were left out while the terminal took none.)`);
+      leftOut = 0;
+    }
+    writeNext();
+  });
+}
+/** Settles when every line queued so far has been written. */
+function printed(): Promise<void> {
+  return new Promise((done) => {
+    if (waiting.length === 0) done();
+    else whenPrinted.push(done);
+  });
+}
+/** A line on standard error; of one kind, 20 a second at most, and then how many more. */
+function note(kind: string, line: string): void {
+  const second = Math.floor(performance.now() / 1000);
+  let count = noted.get(kind);
+  if (count === undefined || count.second !== second) {
+    count = { second, count: 0 };
+    noted.set(kind, count);
+  }
+  count.count++;
+  if (count.count <= NOTES_PER_SECOND) output(2, line);
+  if (count.count !== NOTES_PER_SECOND + 1) return;
+  const thisSecond = count; // the first line left out: a second later, say how many were
+  setTimeout(() => {
+    const more = thisSecond.count - NOTES_PER_SECOND;
+    output(2, `(and ${more} more lines of ${kind} in that second, not printed)`);
+  }, 1000);
 }
 /** Where the server listens, and the command that reaches it from here and elsewhere. */
 function printHowToConnect(): void {
@@ -206,7 +306,7 @@ function printHowToConnect(): void {
   const firewall = `(A firewall here may have to allow TCP port ${server.port}.)`;
   if (others.length > 0) banner.push(firewall);
   else if (isThisComputer(host)) banner.push("Other computers cannot connect.");
-  console.error(banner.join("\n")); // in one write
+  output(2, banner.join("\n")); // in one write
 }
 type Address = { via: string; address: string }; // an address, and its interface's name
 /** The IPv4 addresses other computers can reach this one at, wired and Wi-Fi first. */
@@ -240,10 +340,12 @@ function explain(problem: unknown): string {
 }
 /** Ctrl-C, SIGTERM, a closed terminal: close every connection in order, not a reset. */
 function stop(signal: "SIGINT" | "SIGTERM" | "SIGHUP"): void {
-  console.error(`Stopped by ${signal === "SIGINT" ? "Ctrl-C" : signal}.`);
+  note("stopping", `Stopped by ${signal === "SIGINT" ? "Ctrl-C" : signal}.`);
   clients.clear(); // so that their onClose() says nothing more
   server.stop(true); // closes every connection in order
-  process.exit(128 + constants.signals[signal]); // how shells report "ended by a signal"
+  const code = 128 + constants.signals[signal]; // how shells report "ended by a signal"
+  printed().then(() => process.exit(code));
+  setTimeout(() => process.exit(code), STOP_WAIT); // a stopped terminal: stop all the same
 }
 /** The command line: --help prints the help (exit 0), a mistake the usage (exit 2). */
 function readOptions() {
@@ -310,25 +412,32 @@ function quit(code: number, line: string): never {
 }
 /** Text from the other side, safe to print: hidden characters become escapes (\x1b). */
 function visible(text: string): string {
-  if (!HIDDEN.test(text)) return text; // most text: nothing to escape, no walk
+  const plain = !HIDDEN.test(text) && text.search(PILED_UP) < 0;
+  if (plain) return text; // most text: nothing to escape, no walk
+  const marked = text.replace(PILED_UP, escaped); // marks piled on a character: escapes
+  // split() with a group puts each emoji at an odd place, to print whole: its joiners and
+  // tags are hidden characters anywhere else.
+  const parts = marked.split(EMOJI);
   // A flood of hidden characters is the slow case: so each character's escape is worked out
   // once, kept under its code, and the result written as UTF-16 code units into one array.
   const shown: string[] = []; // by code: each character met so far, as it is printed
-  const units = new Uint16Array(text.length * 6); // room for a 6-unit escape of each unit
+  const units = new Uint16Array(marked.length * 6); // room for a 6-unit escape of each unit
   let length = 0; // how many units are written
-  for (let i = 0; i < text.length; i++) {
-    const code = text.codePointAt(i) ?? 0; // the whole character, even one above U+FFFF
-    let part = shown[code];
-    if (part === undefined) {
-      part = String.fromCodePoint(code);
-      if (HIDDEN.test(part)) part = escaped(part);
-      shown[code] = part;
+  for (const [place, part] of parts.entries()) {
+    for (const char of part) {
+      const code = char.codePointAt(0) ?? 0;
+      let piece = shown[code];
+      if (piece === undefined) {
+        piece = char;
+        if (HIDDEN.test(char)) piece = escaped(char);
+        shown[code] = piece;
+      }
+      if (place % 2 === 1) piece = char; // in an emoji: as it is
+      for (let i = 0; i < piece.length; i++) {
+        units[length] = piece.charCodeAt(i);
+        length++;
+      }
     }
-    for (let j = 0; j < part.length; j++) {
-      units[length] = part.charCodeAt(j);
-      length++;
-    }
-    if (code > 0xffff) i++; // it took two units of the text
   }
   return new TextDecoder("utf-16le").decode(units.subarray(0, length)); // units to text
 }

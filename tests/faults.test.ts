@@ -378,14 +378,15 @@ describe("bad bytes", () => {
   );
 
   // Control codes, then format characters: a soft hyphen, a byte-order mark, a tag letter
-  // (invisible, above U+FFFF): each escape has the digits its code needs. U+FFFF, the last
-  // character in one unit of UTF-16, comes before them and takes nothing with it.
+  // (invisible, above U+FFFF): each escape has the digits its code needs. U+FFEE, a printable
+  // character near the top of one unit of UTF-16, prints as itself; U+FFFF (no character)
+  // is escaped with its four digits and takes nothing with it.
   const hostile =
     "\x1b[2J\x1b]0;pwned\x07\x1b]52;c;ZWNobyBoaQ==\x07back\bspace\x00nul\u009bC1\x7f\tand\ttabs" +
-    "\uffff\u00ad\ufeff\u{e0041}";
+    "\uffee\uffff\u00ad\ufeff\u{e0041}";
   const shown =
     "\\x1b[2J\\x1b]0;pwned\\x07\\x1b]52;c;ZWNobyBoaQ==\\x07back\\x08space\\x00nul\\x9bC1\\x7f\tand\ttabs" +
-    "\uffff\\xad\\ufeff\\u{e0041}";
+    "\uffee\\uffff\\xad\\ufeff\\u{e0041}";
 
   test(
     "terminal control codes from a client print as visible escapes on the server",

@@ -156,7 +156,8 @@ export class Running {
     await this.waitUntil(() => seen() >= count, `${count} x ${pattern} on ${where}`, ms);
   }
 
-  private async waitUntil(done: () => boolean, what: string, ms: number): Promise<void> {
+  /** Waits until `done()` is true, checked each time output arrives; fails as waitFor does. */
+  async waitUntil(done: () => boolean, what: string, ms = 5000): Promise<void> {
     const deadline = Date.now() + ms;
     let ended = false;
     this.done.then(() => (ended = true));
@@ -371,4 +372,14 @@ export function usageMistake(script: string, args: readonly string[], says: stri
     },
     T,
   );
+}
+
+/**
+ * How many lines of one kind the server reported on standard error: those printed, plus
+ * those counted in "(and N more lines of KIND in that second, not printed)".
+ */
+export function reported(stderr: string, line: RegExp, kind: string): number {
+  const printed = stderr.match(new RegExp(line.source, "gm"))?.length ?? 0;
+  const counts = stderr.matchAll(new RegExp(`and (\\d+) more lines of ${kind} in that`, "g"));
+  return printed + [...counts].reduce((sum, [, n]) => sum + Number(n), 0);
 }
