@@ -45,6 +45,7 @@ if (keepOpen) whyNot = `is full (${maxClients} at a time)`;
 // Output waits here, in order, for the terminal (see print()): Ctrl-S must not stop the class.
 const waiting: { fd: number; bytes: Uint8Array }[] = []; // standard output is 1, error 2
 let waitingBytes = 0; // of all the output waiting
+let writing = false; // whether a write is under way
 let leftOut = 0; // lines left out while too much was waiting
 let whenPrinted: (() => void)[] = []; // who waits until all output is out
 const noted = new Map<string, { second: number; count: number }>(); // lines of each kind
@@ -243,22 +244,27 @@ function output(fd: number, line: string): void {
   const bytes = Buffer.from(line + "\n");
   waiting.push({ fd, bytes });
   waitingBytes += bytes.length;
-  if (waiting.length === 1) writeNext(); // otherwise a write is already under way
+  if (!writing) writeNext(); // otherwise the write under way calls writeNext() when done
 }
 /** Writes the oldest waiting output; when it is out, the next; when none is left, says so. */
 function writeNext(): void {
-  const head = waiting[0];
-  if (head === undefined) {
+  const first = waiting[0];
+  if (first === undefined) {
+    writing = false;
     for (const done of whenPrinted) done();
     whenPrinted = [];
     return;
   }
-  write(head.fd, head.bytes, (problem, written) => {
+  writing = true;
+  // Every line waiting for the same output in one write: a busy server gets few writes done.
+  let count = 1;
+  while (waiting[count]?.fd === first.fd) count++;
+  const bytes = Buffer.concat(waiting.splice(0, count).map((line) => line.bytes));
+  write(first.fd, bytes, (problem, written) => {
     let gone = written;
-    if (problem) gone = head.bytes.length; // output closed (| head): drop it, as print() does
-    head.bytes = head.bytes.subarray(gone);
+    if (problem) gone = bytes.length; // output closed (| head): drop it, as print() does
     waitingBytes -= gone;
-    if (head.bytes.length === 0) waiting.shift();
+    if (gone < bytes.length) waiting.unshift({ fd: first.fd, bytes: bytes.subarray(gone) });
     if (waiting.length === 0 && leftOut > 0) {
       output(2, `(${leftOut} lines of output were left out while the terminal took none.)`);
       leftOut = 0;
@@ -269,7 +275,7 @@ function writeNext(): void {
 /** Settles when every line queued so far has been written. */
 function printed(): Promise<void> {
   return new Promise((done) => {
-    if (waiting.length === 0) done();
+    if (waiting.length === 0 && !writing) done();
     else whenPrinted.push(done);
   });
 }

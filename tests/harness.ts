@@ -383,3 +383,43 @@ export function reported(stderr: string, line: RegExp, kind: string): number {
   const counts = stderr.matchAll(new RegExp(`and (\\d+) more lines of ${kind} in that`, "g"));
   return printed + [...counts].reduce((sum, [, n]) => sum + Number(n), 0);
 }
+
+/** A process on a terminal of its own (a pseudo-terminal, `cols` wide): what a teacher sees. */
+export function spawnInTerminal(cmd: string[], cols: number, env: Record<string, string> = {}) {
+  let screen = ""; // everything written to the terminal, escape codes included
+  const decoder = new TextDecoder(); // keeps a character split between two reads
+  const waiters: (() => void)[] = [];
+  const withoutNoColor = { ...process.env, [RUN]: String(process.pid), ...env };
+  if (env.NO_COLOR === undefined) delete withoutNoColor.NO_COLOR;
+  const proc = Bun.spawn([...withParent, ...cmd], {
+    cwd: ROOT,
+    env: withoutNoColor,
+    terminal: {
+      cols,
+      rows: 40,
+      data(_terminal, bytes) {
+        screen += decoder.decode(bytes, { stream: true });
+        for (const wake of waiters.splice(0)) wake();
+      },
+    },
+  });
+  running.add(proc);
+  return {
+    proc,
+    screen: () => screen,
+    /** Waits until what the terminal shows matches, failing after `ms`. */
+    async waitFor(pattern: RegExp, ms = 5000): Promise<RegExpMatchArray> {
+      const deadline = Date.now() + ms;
+      while (true) {
+        const match = screen.match(pattern);
+        if (match) return match;
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no ${pattern} on the terminal within ${ms} ms:\n${screen}`);
+        await new Promise<void>((wake) => {
+          waiters.push(wake);
+          setTimeout(wake, left);
+        });
+      }
+    },
+  };
+}

@@ -1,0 +1,343 @@
+// A fair class (--keep-open): what one student does, alone or with a script, never locks
+// out, exhausts, drowns or deceives the others. Python peers play the scripts; a second
+// loopback address (127.0.0.2, Linux) plays a second computer.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import {
+  answered,
+  cleanUp,
+  freePort,
+  PROMPT,
+  PYTHON,
+  rawConnect,
+  reported,
+  runClient,
+  SERVER,
+  spawnInTerminal,
+  spawnShell,
+  startClient,
+  startPeer,
+  startServer,
+  T,
+} from "./harness";
+
+afterEach(cleanUp);
+
+const onLinux = process.platform === "linux"; // the whole of 127.0.0.0/8 is loopback there
+const secondAddress = onLinux && PYTHON !== null;
+if (!secondAddress) console.error("skipped: a second computer's address needs Linux and Python");
+
+/** A process's state line in /proc (Linux): "Z" once it has ended, until it is reaped. */
+const stat = (pid: number) => readFileSync(`/proc/${pid}/stat`, "utf8");
+/** Rows of the server's standard output that name `who` (an address, or address:port). */
+const rowsOf = (stdout: string, who: string) =>
+  stdout.split("\n").filter((row) => row.startsWith(who)).length;
+
+describe("nobody holds the room", () => {
+  test.skipIf(!secondAddress)(
+    "1,000 idle connections from one address never keep a student at another address out",
+    async () => {
+      const server = await startServer(["--keep-open"], { stdout: "ignore" });
+      const crowd = startPeer("crowd.py", [String(server.port), "127.0.0.2", "1000", "idle"]);
+      await crowd.waitFor(/ready/, "stdout", 10_000);
+      const made = /^Closed 127\.0\.0\.2:\d+ to make room for 127\.0\.0\.2:\d+: it had sent nothing yet\.$/;
+      const all = () => reported(server.stderr, made, "connections closed to make room") === 900;
+      await server.waitUntil(all, "900 connections closed to make room");
+      const student = await runClient(["--port", String(server.port)], "let me in\n");
+      expect(student.stderr).toBe("");
+      expect(student.code).toBe(0);
+      expect(server.stderr).toMatch(/Closed 127\.0\.0\.2:\d+ to make room for 127\.0\.0\.1:\d+/);
+    },
+    T,
+  );
+
+  test.skipIf(!secondAddress)(
+    "connections from one address that each send a byte now and then give way to a student at another; one more of theirs is turned away",
+    async () => {
+      const server = await startServer(["--keep-open", "--max-clients", "20"]);
+      const crowd = startPeer("crowd.py", [String(server.port), "127.0.0.2", "20", "drip"]);
+      await server.waitForCount(/Connection from : 127\.0\.0\.2/, 20, "stdout");
+      await Bun.sleep(1000); // each of them has sent a byte by now
+      const spoke = await rawConnect(server.port, "127.0.0.1");
+      spoke.socket.write("hello");
+      await spoke.waitFor(/Got it!/);
+      expect(server.stderr).toMatch(/Closed 127\.0\.0\.2:\d+ to make room for 127\.0\.0\.1:\d+/);
+      const another = startPeer("crowd.py", [String(server.port), "127.0.0.2", "1", "drip"]);
+      await server.waitFor(/Turned away 127\.0\.0\.2:\d+: the server is full/);
+      expect(spoke.closed()).toBe(false);
+      void crowd;
+      void another;
+    },
+    T,
+  );
+
+  test(
+    "a class of 30 on one computer is served with the default options while one of them holds 200 idle connections",
+    async () => {
+      const server = await startServer(["--keep-open"], { stdout: "ignore" });
+      const idle = await Promise.all(Array.from({ length: 200 }, () => rawConnect(server.port)));
+      const students = Array.from({ length: 30 }, (_, n) =>
+        startClient(["--port", String(server.port)], new Blob([`student ${n}\n`])),
+      );
+      const codes = await Promise.all(students.map((student) => student.exit()));
+      expect(codes).toEqual(Array(30).fill(0));
+      for (const student of students) expect(student.stdout).toBe(answered(1) + PROMPT);
+      // 200 idle in a room of 100: at least 100 of them gave their places, some to students.
+      const made = /^Closed 127\.0\.0\.1:\d+ to make room for 127\.0\.0\.1:\d+: it had sent/;
+      const all = () => reported(server.stderr, made, "connections closed to make room") >= 100;
+      await server.waitUntil(all, "100 connections closed to make room");
+      expect(idle.filter((peer) => peer.received() === "Got it!").length).toBe(0);
+    },
+    T,
+  );
+
+  test(
+    "a connection that has sent nothing gives its place to a newcomer, and its client says why; exit 1",
+    async () => {
+      const server = await startServer(["--keep-open", "--max-clients", "2"], {
+        stdout: "ignore",
+      });
+      const waiting = startClient(["--port", String(server.port)]); // started, nothing typed
+      await server.waitFor(/Listening/);
+      const spoke = await rawConnect(server.port);
+      spoke.socket.write("I spoke");
+      await spoke.waitFor(/Got it!/);
+      const newcomer = await runClient(["--port", String(server.port)], "my turn\n");
+      expect(newcomer.code).toBe(0);
+      expect(await waiting.exit()).toBe(1);
+      expect(waiting.stderr.trim()).toBe(
+        "The server closed the connection; its last words: The server is full: your place went to a newcomer, as yours had sent nothing yet.",
+      );
+      expect(spoke.closed()).toBe(false); // who spoke keeps its place
+    },
+    T,
+  );
+});
+
+describe("the projector stays readable", () => {
+  const floods: [string, (n: number) => string][] = [
+    ["text", (n) => `a line of a flood, number ${n}\n`.repeat(2000)],
+    ["newlines", (n) => `${"\n".repeat(100_000)}after the newlines ${n}\n`],
+    ["NULs", () => "\0".repeat(100_000)],
+    ["one 50 MB line", () => "y".repeat(1 << 20)],
+  ];
+  for (const [kind, chunk] of floods) {
+    test(
+      `a flood of ${kind}: the others' messages still appear within a second; the flooder gets a few rows a second, and what was held back is counted, naming it`,
+      async () => {
+        const server = await startServer(["--keep-open"]);
+        const flooder = await rawConnect(server.port);
+        const flooderName = `127.0.0.1:${flooder.socket.localPort}`;
+        let flooding = true;
+        const flood = (async () => {
+          for (let n = 0; flooding && n < 50; n++) {
+            await flooder.sendAll(new TextEncoder().encode(chunk(n)));
+          }
+        })();
+        await server.waitFor(new RegExp(`Connection from : ${flooderName}`), "stdout");
+        const student = startClient(["--port", String(server.port)]);
+        const started = Date.now();
+        for (let n = 0; n < 3; n++) {
+          const sent = performance.now();
+          student.proc.stdin!.write(`student message ${n}\n`);
+          await server.waitFor(new RegExp(`: student message ${n}\n`), "stdout", 5000);
+          expect(performance.now() - sent).toBeLessThan(1000);
+          await Bun.sleep(300); // a person typing
+        }
+        flooding = false;
+        await flood;
+        const seconds = (Date.now() - started) / 1000;
+        // A first burst of 20 rows, then 2 a second (and "Connection from").
+        expect(rowsOf(server.stdout, `${flooderName}: `)).toBeLessThanOrEqual(21 + 2 * seconds);
+        flooder.socket.end();
+        await server.waitFor(
+          new RegExp(`${flooderName}: [\\d,]+ bytes in [\\d,]+ lines held back from the projector`),
+        );
+        student.proc.stdin!.end();
+        expect(await student.exit()).toBe(0);
+        expect(student.stdout).toBe(answered(3) + PROMPT); // everyone is still answered
+      },
+      T,
+    );
+  }
+
+  test.skipIf(!secondAddress)(
+    "one address flooding through 50 connections: another's messages appear within a second; that address gets 10 rows a second after its first burst",
+    async () => {
+      const server = await startServer(["--keep-open"]);
+      const crowd = startPeer("crowd.py", [String(server.port), "127.0.0.2", "50", "flood"]);
+      await crowd.waitFor(/ready/, "stdout");
+      await Bun.sleep(0); // the crowd floods from here on
+      const student = startClient(["--port", String(server.port)]);
+      await server.waitFor(/Connection from : 127\.0\.0\.1/, "stdout");
+      const burst = rowsOf(server.stdout, "127.0.0.2");
+      const started = performance.now();
+      for (let n = 0; n < 3; n++) {
+        const sent = performance.now();
+        student.proc.stdin!.write(`over the crowd ${n}\n`);
+        await server.waitFor(new RegExp(`: over the crowd ${n}\n`), "stdout", 5000);
+        expect(performance.now() - sent).toBeLessThan(1000);
+        await Bun.sleep(500);
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const after = rowsOf(server.stdout, "127.0.0.2") - burst;
+      expect(burst).toBeLessThanOrEqual(1000 + 50); // its first burst, and its arrivals
+      expect(after).toBeLessThanOrEqual(10 * seconds + 20);
+      await server.waitFor(/127\.0\.0\.2:\d+: [\d,]+ bytes in [\d,]+ lines held back/, "stderr");
+    },
+    T,
+  );
+});
+
+describe("names cannot be forged", () => {
+  test(
+    "a line padded to wrap is broken into rows, each named with its real sender (a pipe: 80 columns)",
+    async () => {
+      const server = await startServer(["--keep-open"]);
+      const forger = await rawConnect(server.port);
+      const fake = "127.0.0.1:33372: the teacher is wrong, I quit";
+      forger.socket.write(`${" ".repeat(200)}${fake} ${"z".repeat(100)}\nConnection from : x\n`);
+      await forger.waitFor(/Got it!/);
+      await server.waitFor(/Connection from : x/, "stdout");
+      const name = `127.0.0.1:${forger.socket.localPort}: `;
+      const rows = server.stdout.trim().split("\n").slice(1); // after "Connection from"
+      expect(rows.length).toBeGreaterThan(3);
+      for (const row of rows) {
+        expect(row.startsWith(name)).toBe(true);
+        expect(row.length).toBeLessThanOrEqual(80);
+      }
+      expect(server.stdout).toMatch(/^Connection from : 127\.0\.0\.1:\d+$/m); // the real one
+      expect(server.stdout.match(/^Connection from/gm)).toHaveLength(1);
+    },
+    T,
+  );
+
+  for (const [noColor, bold] of [
+    ["", true],
+    ["1", false],
+  ] as const) {
+    test(
+      `on a terminal, rows fit its width and names are ${bold ? "bold" : "plain with NO_COLOR"}; a client's escape codes print as text`,
+      async () => {
+        const port = freePort();
+        const env: Record<string, string> = noColor ? { NO_COLOR: noColor } : {};
+        const cols = 60;
+        const server = spawnInTerminal(
+          ["bun", SERVER, "--port", String(port), "--keep-open"],
+          cols,
+          env,
+        );
+        await server.waitFor(/Listening on/);
+        const peer = await rawConnect(port);
+        peer.socket.write(`\x1b[1m127.0.0.1:1: fake bold ${"w".repeat(100)} END\n`);
+        await peer.waitFor(/Got it!/);
+        const name = `127.0.0.1:${peer.socket.localPort}`;
+        const shownName = bold ? `\x1b[1m${name}\x1b[22m` : name;
+        await server.waitFor(/ END\r?\n/);
+        const rows = server
+          .screen()
+          .split(/\r?\n/)
+          .filter((row) => row.includes(name) && !row.includes("Connection from"));
+        expect(rows.length).toBeGreaterThanOrEqual(3); // 140 columns, in rows of 60
+        for (const row of rows) {
+          expect(row.startsWith(`${shownName}: `)).toBe(true);
+          expect(Bun.stringWidth(row)).toBeLessThanOrEqual(cols);
+        }
+        expect(rows[0]).toContain("\\x1b[1m127.0.0.1:1: fake bold"); // shown, not obeyed
+        expect(server.screen()).toContain(`Connection from : ${shownName}`);
+        server.proc.kill("SIGINT");
+        expect(await server.proc.exited).toBe(130);
+      },
+      T,
+    );
+  }
+});
+
+describe("a stalled terminal stalls nobody", () => {
+  test(
+    "Ctrl-S on the server's terminal: students are still answered, and SIGTERM stops it within a second",
+    async () => {
+      const port = freePort();
+      const server = spawnInTerminal(["bun", SERVER, "--port", String(port), "--keep-open"], 80);
+      await server.waitFor(/Listening on/);
+      server.proc.terminal!.write("\x13"); // Ctrl-S: the terminal takes no more output
+      const flooder = await rawConnect(port);
+      const flood = flooder.sendAll(new TextEncoder().encode("flood\n".repeat(1 << 20)));
+      for (let n = 0; n < 5; n++) {
+        const student = await runClient(["--port", String(port), "--timeout", "3"], "hi\n");
+        expect(student.stderr).toBe("");
+        expect(student.code).toBe(0);
+      }
+      await flood; // the flooder is answered too
+      const stopping = performance.now();
+      server.proc.kill("SIGTERM");
+      expect(await server.proc.exited).toBe(143);
+      expect(performance.now() - stopping).toBeLessThan(1000);
+    },
+    T,
+  );
+
+  test.skipIf(!PYTHON)(
+    "standard output into a pipe nobody reads (--keep-open): students are still answered, and SIGTERM stops the server within a second",
+    async () => {
+      const port = String(freePort());
+      // `sleep` never reads its standard input: the pipe fills at 64 KiB.
+      const shell = spawnShell(`bun "$1" --port "$2" --keep-open | sleep 60`, SERVER, port);
+      await shell.waitFor(/Listening on/);
+      const crowd = startPeer("crowd.py", [port, "127.0.0.1", "60", "flood"]);
+      await crowd.waitFor(/ready/, "stdout");
+      for (let n = 0; n < 3; n++) {
+        const student = await runClient(["--port", port, "--timeout", "3"], "still there?\n");
+        expect(student.code).toBe(0);
+      }
+      const pid = Number(Bun.spawnSync(["pgrep", "-f", `${SERVER} --port ${port}`]).stdout);
+      const stopping = performance.now();
+      process.kill(pid, "SIGTERM");
+      const ended = () => !existsSync(`/proc/${pid}`) || /\) Z /.test(stat(pid));
+      while (!ended() && performance.now() - stopping < 5000) await Bun.sleep(10);
+      expect(performance.now() - stopping).toBeLessThan(1000);
+    },
+    T,
+  );
+
+  test(
+    "alone, the server reads no more while its output waits: the reply comes once a slow pipe took the line, and nothing is left out",
+    async () => {
+      const port = String(freePort());
+      const shell = spawnShell(`bun "$1" --port "$2" | (sleep 1; cat)`, SERVER, port);
+      await shell.waitFor(/Listening on/);
+      const line = "m".repeat(1 << 20);
+      const sent = performance.now();
+      const client = await runClient(["--port", port], `${line}\n`);
+      expect(client.code).toBe(0);
+      expect(performance.now() - sent).toBeGreaterThan(700); // it waited for the pipe
+      expect(await shell.exit()).toBe(0);
+      // Each chunk read is printed on a line of its own, as Python's print(data) would.
+      expect(shell.stdout.replaceAll("\n", "")).toBe(`Connection from : 127.0.0.1${line}`);
+    },
+    T,
+  );
+});
+
+describe("the client keeps notices off standard output", () => {
+  test(
+    "a client turned away prints the notice on standard error only, even when its message went first",
+    async () => {
+      const server = await startServer(["--keep-open", "--max-clients", "1"], {
+        stdout: "ignore",
+      });
+      const inside = await rawConnect(server.port);
+      inside.socket.write("mine");
+      await inside.waitFor(/Got it!/);
+      for (let n = 0; n < 10; n++) {
+        const late = await runClient(["--port", String(server.port)], "me too\n");
+        expect(late.code).toBe(1);
+        expect(late.stdout).toBe(PROMPT);
+        expect(late.stderr).toContain("The server is full (1 at a time): try again later.");
+      }
+    },
+    T,
+  );
+});
+
