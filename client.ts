@@ -296,7 +296,7 @@ function isThisComputer(host: string): boolean {
 }
 /** A host alone, as the tutorial writes one: a name or address; no brackets, no port. */
 function checkHost(host: string): string {
-  const name = /^[\w.-]+$/; // a name (or an IPv4 address): letters, digits, "_", "-" and "."
+  const name = /^[\w.-]+$/; // a name or IPv4 address: letters, digits, "_", "-" and "."
   if (isIP(host) !== 0 || name.test(host)) return host; // isIP: 4 or 6, or 0 for neither
   throw Error(`"${host}" is not a name or address alone, such as ::1: give the port with --port`);
 }
@@ -324,10 +324,10 @@ function visible(text: string): string {
   // split() with a group puts each emoji at an odd place, to print whole: its joiners and
   // tags are hidden characters anywhere else.
   const parts = marked.split(EMOJI);
-  // A flood of hidden characters is the slow case: so each character's escape is worked out
-  // once, kept under its code, and the result written as UTF-16 code units into one array.
+  // A flood of hidden characters is the slow case: so each character's escape is found once,
+  // kept under its code, and the result written as UTF-16 code units into one array.
   const shown: string[] = []; // by code: each character met so far, as it is printed
-  const units = new Uint16Array(marked.length * 6); // room for a 6-unit escape of each unit
+  const units = new Uint16Array(marked.length * 6); // room for 6 units for each one
   let length = 0; // how many units are written
   for (const [place, part] of parts.entries()) {
     for (const char of part) {

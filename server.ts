@@ -33,21 +33,21 @@ const HIDDEN =
 const EMOJI = /(\p{RGI_Emoji})/v; // a whole emoji: its joiners and tags are not hidden
 const PILED_UP = /(?<=\p{M}{4})\p{M}/gv; // a combining mark on a character that has 4
 const GOT_IT = new TextEncoder().encode("Got it!"); // the tutorial's reply
-const KEEPALIVE = 20_000; // ms of silence before the system asks if a client is still there
-const STOP_WAIT = 500; // ms that Ctrl-C waits for output that a stopped terminal won't take
+const KEEPALIVE = 20_000; // ms of silence before the system checks a client is there
+const STOP_WAIT = 500; // ms Ctrl-C waits for output that a stopped terminal won't take
 const OUTPUT_LIMIT = 4 * 2 ** 20; // bytes of output that wait for the terminal, at most
-const NOTES_PER_SECOND = 20; // lines of one kind on standard error; beyond, they are counted
+const NOTES_PER_SECOND = 20; // lines of one kind on standard error; the rest are counted
 const { host, port, keepOpen, maxClients } = readOptions();
 const clients = new Set<Socket<Client>>(); // the clients being served now
 // What a client turned away is told, after "The server ".
 let whyNot = "is busy with another client"; // the tutorial's server serves one at a time
 if (keepOpen) whyNot = `is full (${maxClients} at a time)`;
-// Output waits here, in order, for the terminal (see print()): Ctrl-S must not stop the class.
+// Output waits here, in order, for the terminal (see output()): Ctrl-S stops nobody.
 const waiting: { fd: number; bytes: Uint8Array }[] = []; // standard output is 1, error 2
 let waitingBytes = 0; // of all the output waiting
 let writing = false; // whether a write is under way
 let leftOut = 0; // lines left out while too much was waiting
-let whenPrinted: (() => void)[] = []; // who waits until all output is out
+const whenPrinted: (() => void)[] = []; // who waits until all output is out
 const noted = new Map<string, { second: number; count: number }>(); // lines of each kind
 let room: Classroom | undefined; // with --keep-open: the class's rules
 if (keepOpen) room = await openClassroom();
@@ -100,12 +100,10 @@ function onOpen(conn: Socket<Client>): void {
   const name = hostAndPort(address, conn.remotePort);
   conn.data = { name, address, decoder: new TextDecoder(), unsent: [] };
   checkDescriptorLeft(); // if none is left, it throws: then Bun calls onError()
-  if (clients.size >= maxClients) {
-    const madeRoom = room?.makeRoom(conn) ?? false; // alone: never; a class: if it is fair
-    if (!madeRoom) {
-      turnAway(conn);
-      return;
-    }
+  // Alone, a second client is turned away; a class may make room for it, if that is fair.
+  if (clients.size >= maxClients && !room?.makeRoom(conn)) {
+    turnAway(conn);
+    return;
   }
   clients.add(conn);
   // Step 6: print who connected
@@ -132,7 +130,7 @@ function onData(conn: Socket<Client>, bytes: Buffer): void {
   const shown = show(conn, conn.data.decoder.decode(bytes, { stream: true }));
   // Step 10: reply "Got it!"
   //     conn.sendall(b'Got it!')
-  // Once the text is printed, as in Python, whose print() returns when the terminal took it.
+  // Once the text is printed, as Python's print() returns when the terminal took it.
   const replied = shown.then(() => sendAll(conn, GOT_IT));
   // Then read on, after the other clients' chunks: they take turns.
   replied.then(() => setImmediate(() => conn.resume()));
@@ -154,11 +152,9 @@ function onClose(conn: Socket<Client>, problem?: Error): void {
     note("clients leaving", `${conn.data.name} ${left}; ${clients.size} connected.`);
     return;
   }
+  // Single mode: one client served, as in the tutorial (exit 1 if it left abruptly).
   if (problem) note("clients leaving", `The client ${left}.`);
-  // Single mode: one client served, as in the tutorial; 1 if it left abruptly.
-  let code = 0;
-  if (problem) code = 1;
-  printed().then(() => process.exit(code));
+  printed().then(() => process.exit(problem ? 1 : 0));
 }
 
 /** One connection went wrong (a reset, no descriptor left): close it alone. */
@@ -223,7 +219,7 @@ function turnAway(conn: Socket<Client>): void {
 function checkDescriptorLeft(): void {
   closeSync(openSync(devNull, "r"));
 }
-/** Loads classroom.ts, the class's rules: who gets a place, and a share of the projector. */
+/** Loads classroom.ts, the class's rules: who gets a place, and who gets the projector. */
 async function openClassroom(): Promise<Classroom> {
   try {
     const { Classroom } = await import("./classroom.ts");
@@ -232,13 +228,10 @@ async function openClassroom(): Promise<Classroom> {
     quit(1, "--keep-open needs classroom.ts in the folder of server.ts: copy it there.");
   }
 }
-/**
- * Queues a line for standard output (fd 1) or error (2), and writes it without blocking:
- * console.log() would stop the whole server while the terminal takes nothing (Ctrl-S).
- */
+/** Queues a line for standard output (1) or error (2): console.log() would block on Ctrl-S. */
 function output(fd: number, line: string): void {
   if (waitingBytes > OUTPUT_LIMIT) {
-    leftOut++; // the terminal has not taken the last 4 MiB: it sees this line's count only
+    leftOut++; // 4 MiB wait already: this line is only counted
     return;
   }
   const bytes = Buffer.from(line + "\n");
@@ -246,17 +239,16 @@ function output(fd: number, line: string): void {
   waitingBytes += bytes.length;
   if (!writing) writeNext(); // otherwise the write under way calls writeNext() when done
 }
-/** Writes the oldest waiting output; when it is out, the next; when none is left, says so. */
+/** Writes what waits, oldest first; when all is out, tells whoever waits (printed()). */
 function writeNext(): void {
   const first = waiting[0];
   if (first === undefined) {
     writing = false;
-    for (const done of whenPrinted) done();
-    whenPrinted = [];
+    for (const done of whenPrinted.splice(0)) done(); // each one, once
     return;
   }
   writing = true;
-  // Every line waiting for the same output in one write: a busy server gets few writes done.
+  // The lines waiting for one output in one write: a busy server gets few writes done.
   let count = 1;
   while (waiting[count]?.fd === first.fd) count++;
   const bytes = Buffer.concat(waiting.splice(0, count).map((line) => line.bytes));
@@ -264,9 +256,10 @@ function writeNext(): void {
     let gone = written;
     if (problem) gone = bytes.length; // output closed (| head): drop it, as print() does
     waitingBytes -= gone;
-    if (gone < bytes.length) waiting.unshift({ fd: first.fd, bytes: bytes.subarray(gone) });
+    const rest = bytes.subarray(gone); // what the system did not take this time
+    if (rest.length > 0) waiting.unshift({ fd: first.fd, bytes: rest });
     if (waiting.length === 0 && leftOut > 0) {
-      output(2, `(${leftOut} lines of output were left out while the terminal took none.)`);
+      output(2, `(${leftOut} lines of output left out: the terminal took none.)`);
       leftOut = 0;
     }
     writeNext();
@@ -282,17 +275,17 @@ function printed(): Promise<void> {
 /** A line on standard error; of one kind, 20 a second at most, and then how many more. */
 function note(kind: string, line: string): void {
   const second = Math.floor(performance.now() / 1000);
-  let count = noted.get(kind);
-  if (count === undefined || count.second !== second) {
-    count = { second, count: 0 };
-    noted.set(kind, count);
+  let tally = noted.get(kind);
+  if (tally === undefined || tally.second !== second) {
+    tally = { second, count: 0 };
+    noted.set(kind, tally);
   }
-  count.count++;
-  if (count.count <= NOTES_PER_SECOND) output(2, line);
-  if (count.count !== NOTES_PER_SECOND + 1) return;
-  const thisSecond = count; // the first line left out: a second later, say how many were
+  tally.count++;
+  if (tally.count <= NOTES_PER_SECOND) output(2, line);
+  if (tally.count !== NOTES_PER_SECOND + 1) return;
+  // The first line left out this second: a second later, say how many were.
   setTimeout(() => {
-    const more = thisSecond.count - NOTES_PER_SECOND;
+    const more = tally.count - NOTES_PER_SECOND;
     output(2, `(and ${more} more lines of ${kind} in that second, not printed)`);
   }, 1000);
 }
@@ -351,7 +344,7 @@ function stop(signal: "SIGINT" | "SIGTERM" | "SIGHUP"): void {
   server.stop(true); // closes every connection in order
   const code = 128 + constants.signals[signal]; // how shells report "ended by a signal"
   printed().then(() => process.exit(code));
-  setTimeout(() => process.exit(code), STOP_WAIT); // a stopped terminal: stop all the same
+  setTimeout(() => process.exit(code), STOP_WAIT); // a stopped terminal: stop anyway
 }
 /** The command line: --help prints the help (exit 0), a mistake the usage (exit 2). */
 function readOptions() {
@@ -396,7 +389,7 @@ function isThisComputer(host: string): boolean {
 }
 /** A host alone, as the tutorial writes one: a name or address; no brackets, no port. */
 function checkHost(host: string): string {
-  const name = /^[\w.-]+$/; // a name (or an IPv4 address): letters, digits, "_", "-" and "."
+  const name = /^[\w.-]+$/; // a name or IPv4 address: letters, digits, "_", "-" and "."
   if (isIP(host) !== 0 || name.test(host)) return host; // isIP: 4 or 6, or 0 for neither
   throw Error(`"${host}" is not a name or address alone, such as ::1: give the port with --port`);
 }
@@ -424,10 +417,10 @@ function visible(text: string): string {
   // split() with a group puts each emoji at an odd place, to print whole: its joiners and
   // tags are hidden characters anywhere else.
   const parts = marked.split(EMOJI);
-  // A flood of hidden characters is the slow case: so each character's escape is worked out
-  // once, kept under its code, and the result written as UTF-16 code units into one array.
+  // A flood of hidden characters is the slow case: so each character's escape is found once,
+  // kept under its code, and the result written as UTF-16 code units into one array.
   const shown: string[] = []; // by code: each character met so far, as it is printed
-  const units = new Uint16Array(marked.length * 6); // room for a 6-unit escape of each unit
+  const units = new Uint16Array(marked.length * 6); // room for 6 units for each one
   let length = 0; // how many units are written
   for (const [place, part] of parts.entries()) {
     for (const char of part) {

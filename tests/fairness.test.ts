@@ -41,7 +41,8 @@ describe("nobody holds the room", () => {
       const server = await startServer(["--keep-open"], { stdout: "ignore" });
       const crowd = startPeer("crowd.py", [String(server.port), "127.0.0.2", "1000", "idle"]);
       await crowd.waitFor(/ready/, "stdout", 10_000);
-      const made = /^Closed 127\.0\.0\.2:\d+ to make room for 127\.0\.0\.2:\d+: it had sent nothing yet\.$/;
+      const made =
+        /^Closed 127\.0\.0\.2:\d+ to make room for 127\.0\.0\.2:\d+: it had sent nothing yet\.$/;
       const all = () => reported(server.stderr, made, "connections closed to make room") === 900;
       await server.waitUntil(all, "900 connections closed to make room");
       const student = await runClient(["--port", String(server.port)], "let me in\n");
@@ -340,4 +341,3 @@ describe("the client keeps notices off standard output", () => {
     T,
   );
 });
-

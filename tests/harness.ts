@@ -389,7 +389,11 @@ export function spawnInTerminal(cmd: string[], cols: number, env: Record<string,
   let screen = ""; // everything written to the terminal, escape codes included
   const decoder = new TextDecoder(); // keeps a character split between two reads
   const waiters: (() => void)[] = [];
-  const withoutNoColor = { ...process.env, [RUN]: String(process.pid), ...env };
+  const withoutNoColor: Record<string, string | undefined> = {
+    ...process.env,
+    [RUN]: String(process.pid),
+    ...env,
+  };
   if (env.NO_COLOR === undefined) delete withoutNoColor.NO_COLOR;
   const proc = Bun.spawn([...withParent, ...cmd], {
     cwd: ROOT,
