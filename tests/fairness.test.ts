@@ -6,7 +6,9 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import {
   answered,
+  CLIENT,
   cleanUp,
+  noNamespaces,
   freePort,
   PROMPT,
   PYTHON,
@@ -20,6 +22,7 @@ import {
   startPeer,
   startServer,
   T,
+  twoComputers,
 } from "./harness";
 
 afterEach(cleanUp);
@@ -113,6 +116,31 @@ describe("nobody holds the room", () => {
       expect(spoke.closed()).toBe(false); // who spoke keeps its place
     },
     T,
+  );
+});
+
+describe("vanished laptops free their places", () => {
+  if (noNamespaces) console.error(`skipped: the vanished laptop test: ${noNamespaces}`);
+  test.skipIf(noNamespaces !== "")(
+    "a client whose network goes away (its cable unplugged) is found gone by TCP keepalive within a minute, and its place freed",
+    async () => {
+      const { hosts, ip, inHost, serverIP, clientIP } = await twoComputers("ka", "10.213.9");
+      const server = inHost(hosts.server, ["bun", SERVER, "--keep-open", "--max-clients", "1"]);
+      await server.waitFor(/Listening on/);
+      const laptop = inHost(hosts.client, ["bun", CLIENT, serverIP], { stdin: "pipe" });
+      laptop.proc.stdin!.write("here\n");
+      await laptop.waitFor(/Got it!/, "stdout");
+      const gone = performance.now();
+      ip("-n", hosts.client, "link", "set", "eth0", "down"); // the lid is shut: no answers
+      const left = new RegExp(`${clientIP}:\\d+ left abruptly .*; 0 connected\\.`);
+      await server.waitFor(left, "stderr", 60_000);
+      const seconds = (performance.now() - gone) / 1000;
+      expect(seconds).toBeGreaterThan(20); // keepalive waits for 20 s of silence first
+      expect(seconds).toBeLessThan(45); // then 10 probes, a second apart
+      const next = inHost(hosts.server, ["bun", CLIENT], { stdin: new Blob(["my turn\n"]) });
+      expect(await next.exit()).toBe(0); // the place is free again
+    },
+    75_000,
   );
 });
 

@@ -388,46 +388,80 @@ describe("bad bytes", () => {
     "\\x1b[2J\\x1b]0;pwned\\x07\\x1b]52;c;ZWNobyBoaQ==\\x07back\\x08space\\x00nul\\x9bC1\\x7f\tand\ttabs" +
     "\uffee\\uffff\\xad\\ufeff\\u{e0041}";
 
-  test(
-    "terminal control codes from a client print as visible escapes on the server",
-    async () => {
-      const server = await startServer();
-      const peer = await rawConnect(server.port);
-      peer.socket.write(hostile);
-      await peer.waitFor(/Got it!/);
-      peer.socket.shutdown();
-      expect(await server.exit()).toBe(0);
-      expect(server.stdout).toBe(`Connection from : 127.0.0.1\n${shown}\n`);
+  // What Unicode calls format, unassigned, private use or default-ignorable: Python's
+  // str.isprintable() says no to each. Each prints as an escape with the digits it needs.
+  const invisible = [
+    0x061c, 0x2060, 0x2064, 0x2065, 0x206a, 0x206f, 0xe0000, 0xe0041, 0xe007f, 0xfff9, 0xfffb,
+    0x180e, 0x00ad, 0x034f, 0x1d173, 0x1d17a, 0x13430, 0x1bca0, 0x17b4, 0x17b5, 0x115f, 0x1160,
+    0x3164, 0xffa0, 0xe000, 0x0378,
+  ];
+  const hex = (code: number, digits: number) => code.toString(16).padStart(digits, "0");
+  const escape = (code: number) =>
+    code <= 0xff
+      ? `\\x${hex(code, 2)}`
+      : code <= 0xffff
+        ? `\\u${hex(code, 4)}`
+        : `\\u{${hex(code, 5)}}`;
+  // Emoji print whole, with their joiners, tags and selectors; so do accents, up to 4 marks
+  // on one letter (Vietnamese uses 2), and CJK. A fifth mark and beyond are escapes.
+  const whole = "👨‍👩‍👧 🏴󠁧󠁢󠁳󠁣󠁴󠁿 ❤️ 1️⃣ 👍🏽 🇫🇷 Vie\u0323\u0302t café 漢字 e\u0301\u0302\u0303\u0304";
+  const cases = [
+    { what: "terminal control codes", sent: hostile, shown, as: "visible escapes" },
+    {
+      what: "invisible and reordering characters",
+      sent: invisible.map((code) => `[${String.fromCodePoint(code)}]`).join(""),
+      shown: invisible.map((code) => `[${escape(code)}]`).join(""),
+      as: "visible escapes",
     },
-    T,
-  );
+    {
+      what: "emoji, accents and CJK",
+      sent: `${whole} x\u0301\u0302\u0303\u0304\u0305\u0306!`,
+      shown: `${whole} x\u0301\u0302\u0303\u0304\\u0305\\u0306!`,
+      as: "themselves, piled marks as escapes",
+    },
+  ];
+  for (const { what, sent, shown, as } of cases) {
+    test(
+      `${what} from a client print as ${as} on the server`,
+      async () => {
+        const server = await startServer();
+        const peer = await rawConnect(server.port);
+        peer.socket.write(sent);
+        await peer.waitFor(/Got it!/);
+        peer.socket.shutdown();
+        expect(await server.exit()).toBe(0);
+        expect(server.stdout).toBe(`Connection from : 127.0.0.1\n${shown}\n`);
+      },
+      T,
+    );
 
-  test(
-    "terminal control codes from a server print as visible escapes on the client",
-    async () => {
-      const listener = Bun.listen({
-        hostname: "127.0.0.1",
-        port: 0,
-        allowHalfOpen: true,
-        socket: {
-          data(s) {
-            s.write(hostile);
+    test(
+      `${what} from a server print as ${as} on the client`,
+      async () => {
+        const listener = Bun.listen({
+          hostname: "127.0.0.1",
+          port: 0,
+          allowHalfOpen: true,
+          socket: {
+            data(s) {
+              s.write(sent);
+            },
+            end(s) {
+              s.end();
+            },
           },
-          end(s) {
-            s.end();
-          },
-        },
-      });
-      try {
-        const client = await runClient(["--port", String(listener.port)], "hello\n");
-        expect(client.code).toBe(0);
-        expect(client.stdout).toBe(`${PROMPT}${shown}\n${PROMPT}`);
-      } finally {
-        listener.stop(true);
-      }
-    },
-    T,
-  );
+        });
+        try {
+          const client = await runClient(["--port", String(listener.port)], "hello\n");
+          expect(client.code).toBe(0);
+          expect(client.stdout).toBe(`${PROMPT}${shown}\n${PROMPT}`);
+        } finally {
+          listener.stop(true);
+        }
+      },
+      T,
+    );
+  }
 
   const hasProc = process.platform === "linux";
   if (!hasProc) console.error("skipped: the memory tests read /proc (Linux)");

@@ -21,6 +21,7 @@ export const T = 15_000; // every test's timeout, in milliseconds
 const running = new Set<Subprocess>();
 const groups = new Set<number>(); // shells started in a process group of their own
 const sockets = new Set<{ terminate(): void }>(); // raw test sockets (rawConnect)
+const namespaces = new Set<string>(); // made by twoComputers(), removed by cleanUp()
 
 /** Kills every process a test started (a shell with all it started), closes its sockets. */
 export async function cleanUp(): Promise<void> {
@@ -36,6 +37,8 @@ export async function cleanUp(): Promise<void> {
   groups.clear();
   for (const proc of all) proc.kill("SIGKILL");
   await Promise.all(all.map((proc) => proc.exited));
+  for (const ns of namespaces) Bun.spawnSync(["ip", "netns", "del", ns], { stderr: "ignore" });
+  namespaces.clear();
 }
 
 // Every process the tests start carries this run's id, so that a later run can tell what a
@@ -426,4 +429,45 @@ export function spawnInTerminal(cmd: string[], cols: number, env: Record<string,
       }
     },
   };
+}
+
+/** Why the tests with two computers (network namespaces) cannot run here, or "". */
+export const noNamespaces =
+  process.getuid?.() !== 0
+    ? "it needs root"
+    : !Bun.which("ip")
+      ? "it needs the ip command (iproute2)"
+      : "";
+
+/**
+ * Two computers joined by a cable: network namespaces named for this run, each with eth0
+ * (SUBNET.1 and SUBNET.2). Removed after the test; `inHost` runs a command in one of them.
+ */
+export async function twoComputers(word: string, subnet: string) {
+  const tag = `${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
+  const hosts = { server: `sob-${word}s-${tag}`, client: `sob-${word}c-${tag}` };
+  const ip = (...args: string[]) => {
+    const r = Bun.spawnSync(["ip", ...args], { stderr: "pipe" });
+    if (r.exitCode !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr.toString()}`);
+  };
+  namespaces.add(hosts.server);
+  namespaces.add(hosts.client);
+  ip("netns", "add", hosts.server);
+  ip("netns", "add", hosts.client);
+  const ends = ["eth0", "netns", hosts.server, "type", "veth", "peer", "eth0", "netns"];
+  ip("link", "add", ...ends, hosts.client); // made inside them: nothing left in the host's own
+  ip("-n", hosts.server, "addr", "add", `${subnet}.1/24`, "dev", "eth0");
+  ip("-n", hosts.client, "addr", "add", `${subnet}.2/24`, "dev", "eth0");
+  for (const host of [hosts.server, hosts.client]) {
+    ip("-n", host, "link", "set", "lo", "up");
+    ip("-n", host, "link", "set", "eth0", "up");
+  }
+  const deadline = Date.now() + 10_000;
+  while (!carrier(hosts.server, "eth0") || !carrier(hosts.client, "eth0")) {
+    if (Date.now() > deadline) throw new Error("no carrier on the virtual cable within 10 s");
+    await Bun.sleep(10);
+  }
+  const inHost = (host: string, cmd: string[], options: SpawnOptions = {}) =>
+    spawn(["ip", "netns", "exec", host, ...cmd], options);
+  return { hosts, ip, inHost, serverIP: `${subnet}.1`, clientIP: `${subnet}.2` };
 }
