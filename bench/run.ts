@@ -35,6 +35,8 @@ const BIG = 50 * 2 ** 20;
 const CLASS = { clients: 1000, messages: 10 };
 const FLOOD = { bytes: 50 * 2 ** 20, students: 10 };
 const GIGA = 2 ** 30;
+const DRIP = { seconds: 60, students: 10 }; // row 8
+const PROJECTOR_SECONDS = 5; // row 9 (a ceiling writes about 2 GB in that time)
 const PYTHON = Bun.which("python3");
 const work = mkdtempSync(join(tmpdir(), "sockets-bench-"));
 
@@ -228,6 +230,42 @@ async function gigaFlood(cmd: string[]): Promise<Figures> {
   return { seconds, peakMB: peak / 2 ** 20, stillServing: Number(stillServing) };
 }
 
+/** 8. Others' round trips for 60 s while one client sends 1-byte segments, never reading. */
+async function dripInClass(cmd: string[], kind: "drip" | "quiet"): Promise<Figures> {
+  const server = await startServer(cmd);
+  const stdout = await run([
+    "bun",
+    at("bench/drip-class.ts"),
+    String(server.port),
+    String(DRIP.students),
+    String(DRIP.seconds),
+    kind,
+  ]);
+  const peak = await stop(server);
+  const { latencies } = JSON.parse(stdout) as { latencies: number[] };
+  return { p99: percentile(latencies, 99), peakMB: peak / 2 ** 20 };
+}
+
+/** 9. The projector: a flooder's rows a second, and a student's delay from send to row. */
+async function projector(cmd: string[]): Promise<Figures> {
+  const out = join(work, `projector-${performance.now()}.out`); // a new file each run
+  const server = await startServer(cmd, out);
+  const stdout = await run([
+    "bun",
+    at("bench/projector.ts"),
+    String(server.port),
+    out,
+    String(PROJECTOR_SECONDS),
+  ]);
+  await stop(server);
+  rmSync(out); // a ceiling's is about 2 GB
+  const { rowsPerSecond, delays } = JSON.parse(stdout) as {
+    rowsPerSecond: number;
+    delays: number[];
+  };
+  return { rowsPerSecond, p50: percentile(delays, 50), max: Math.max(...delays) };
+}
+
 // ------------------------------------------------------------------------------------------
 // Runs, summaries and the table.
 
@@ -300,6 +338,16 @@ try {
     ceiling: () => gigaFlood(PAIRS.ceiling.server),
   });
 
+  const drip = await measure("drip in class", {
+    ours: () => dripInClass([...PAIRS.ours.server, "--keep-open"], "drip"),
+    quiet: () => dripInClass([...PAIRS.ours.server, "--keep-open"], "quiet"),
+    ceiling: () => dripInClass([...PAIRS.ceiling.server, "--keep-open"], "drip"),
+  });
+  const proj = await measure("projector", {
+    ours: () => projector([...PAIRS.ours.server, "--keep-open"]),
+    ceiling: () => projector([...PAIRS.ceiling.server, "--keep-open"]),
+  });
+
   const rtRatio = ratio(rt.ours, rt.ceiling, "rate");
   const bigRatio = ratio(big.ours, big.ceiling, "seconds");
   const upMs = med((up.ours ?? []).map((r) => r.ms ?? NaN));
@@ -316,6 +364,16 @@ try {
       return `| 6${"abc"[i]}. others' p99 round trip (ms) while one floods 50 MB of ${kind} | ${spread(f.ours, "p99", 1)}; server peak ${spread(f.ours, "peakMB")} MB | ${spread(f.ceiling, "p99", 1)} | ${fmt(r, 1)}x | ≤ 2x, < 150 MB | ${yes(r <= 2 && peak < 150)} |`;
     }),
     `| 7. 1 GB from a client that never reads its replies | ${spread(giga.ours, "seconds", 2)} s; peak ${spread(giga.ours, "peakMB")} MB; served after: ${(giga.ours ?? []).every((r) => r.stillServing === 1) ? "yes" : "no"} | ${spread(giga.ceiling, "seconds", 2)} s; peak ${spread(giga.ceiling, "peakMB")} MB | | < 150 MB | ${yes(med((giga.ours ?? []).map((r) => r.peakMB ?? NaN)) < 150)} |`,
+    (() => {
+      const r = ratio(drip.ours, drip.quiet, "p99");
+      const peak = med((drip.ours ?? []).map((x) => x.peakMB ?? NaN));
+      return `| 8. others' p99 round trip (ms) while one sends 1-byte segments for 60 s, never reading | ${spread(drip.ours, "p99", 1)}; server peak ${spread(drip.ours, "peakMB")} MB; a quiet class: ${spread(drip.quiet, "p99", 1)} | ${spread(drip.ceiling, "p99", 1)}; peak ${spread(drip.ceiling, "peakMB")} MB | ${fmt(r, 1)}x a quiet class | ≤ 2x a quiet class, < 150 MB | ${yes(r <= 2 && peak < 150)} |`;
+    })(),
+    (() => {
+      const rows = med((proj.ours ?? []).map((x) => x.rowsPerSecond ?? NaN));
+      const worst = Math.max(...(proj.ours ?? []).map((x) => x.max ?? NaN));
+      return `| 9. the projector while one floods text for ${PROJECTOR_SECONDS} s: the flooder's rows a second; a student's line, send to row (ms, p50 / max) | ${spread(proj.ours, "rowsPerSecond", 1)} rows/s; ${spread(proj.ours, "p50", 1)} / ${spread(proj.ours, "max", 1)} | ${spread(proj.ceiling, "rowsPerSecond")} rows/s; ${spread(proj.ceiling, "p50", 1)} / ${spread(proj.ceiling, "max", 1)} | | the flooder: 20 rows, then 2 a second; every line < 1,000 ms | ${yes(rows <= (20 + 2 * PROJECTOR_SECONDS) / PROJECTOR_SECONDS + 0.5 && worst < 1000)} |`;
+    })(),
   ];
   const table = [
     `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? "an unknown CPU"} (${cpus().length} cores), Bun ${Bun.version}; median [min-max] of ${RUNS} runs.`,
