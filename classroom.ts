@@ -78,8 +78,8 @@ export class Classroom {
 
   /** Step 6 in a class: "Connection from : " and the name, within the address's share. */
   announce(conn: Socket<Client>): void {
-    const line = `Connection from : ${label(conn.data.name)}`;
-    if (this.take(conn)) this.server.print(line);
+    const line = `Connection from : ${conn.data.name}`;
+    if (this.take(conn)) this.server.print(`Connection from : ${label(conn.data.name)}`);
     else this.hold(conn, [line]);
   }
 
@@ -99,7 +99,8 @@ export class Classroom {
   /** A client has left: count what was held back now, rather than later. */
   leave(conn: Socket<Client>): void {
     this.report(conn);
-    const others = [...this.server.clients].some((c) => c.data.address === conn.data.address);
+    const same = (client: Socket<Client>) => client.data.address === conn.data.address;
+    const others = [...this.server.clients].some((client) => client !== conn && same(client));
     const address = this.addresses.get(conn.data.address);
     if (address && !others) {
       refill(address, ADDRESS_BURST, ADDRESS_RATE);
@@ -131,24 +132,35 @@ export class Classroom {
   private showRows(conn: Socket<Client>, line: string): number {
     const name = label(conn.data.name) + ": "; // at the start of each row
     const width = Math.max(terminalWidth() - conn.data.name.length - 2, MIN_TEXT); // for text
+    if (line === "") return 0; // nothing to show
+    // Most lines are short, with nothing to escape or measure: one row, as they are.
+    const plain = this.server.visible(line) === line && !line.includes("\t");
+    if (plain && Bun.stringWidth(line) <= width) {
+      if (!this.take(conn)) return 0;
+      this.server.print(name + line);
+      return line.length;
+    }
     let row = ""; // the row so far, escapes shown
     let rowWidth = 0; // its width in columns
     let rowStart = 0; // where its text starts in the line
     for (const { segment, index } of graphemes.segment(line)) {
-      const piece = this.server.visible(segment);
-      let pieceWidth = Bun.stringWidth(piece);
-      if (segment === "\t") pieceWidth = TAB_WIDTH;
-      if (row !== "" && rowWidth + pieceWidth > width) {
-        if (!this.take(conn)) return rowStart;
-        this.server.print(name + row);
-        row = "";
-        rowWidth = 0;
-        rowStart = index;
+      const shown = this.server.visible(segment);
+      // One character with marks piled on may be thousands of escapes: rows of them, then.
+      for (let at = 0; at < shown.length; at += width) {
+        const piece = shown.slice(at, at + width);
+        let pieceWidth = Bun.stringWidth(piece);
+        if (segment === "\t") pieceWidth = TAB_WIDTH;
+        if (row !== "" && rowWidth + pieceWidth > width) {
+          if (!this.take(conn)) return rowStart;
+          this.server.print(name + row);
+          row = "";
+          rowWidth = 0;
+          rowStart = index;
+        }
+        row += piece;
+        rowWidth += pieceWidth;
       }
-      row += piece;
-      rowWidth += pieceWidth;
     }
-    if (row === "") return line.length; // an empty line: nothing to show
     if (!this.take(conn)) return rowStart;
     this.server.print(name + row);
     return line.length;
@@ -185,13 +197,14 @@ export class Classroom {
   /** One line on standard error: how much of a client's text the projector left out. */
   private report(conn: Socket<Client>): void {
     const seat = this.seats.get(conn);
-    if (seat === undefined || seat.heldBytes === 0) return;
+    if (seat === undefined) return;
     clearTimeout(seat.report);
     seat.report = undefined;
+    if (seat.heldBytes === 0) return;
     const bytes = seat.heldBytes.toLocaleString("en-US");
     const lines = seat.heldLines.toLocaleString("en-US");
-    const what = `${bytes} bytes in ${lines} lines`;
-    this.server.note("held back", `${conn.data.name}: ${what} held back from the projector.`);
+    const what = `${conn.data.name}: ${bytes} bytes in ${lines} lines`;
+    this.server.note("held-back counts", `${what} held back from the projector.`);
     seat.heldBytes = 0;
     seat.heldLines = 0;
   }

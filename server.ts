@@ -35,7 +35,7 @@ const PILED_UP = /(?<=\p{M}{4})\p{M}/gv; // a combining mark on a character that
 const GOT_IT = new TextEncoder().encode("Got it!"); // the tutorial's reply
 const KEEPALIVE = 20_000; // ms of silence before the system checks a client is there
 const STOP_WAIT = 500; // ms Ctrl-C waits for output that a stopped terminal won't take
-const OUTPUT_LIMIT = 4 * 2 ** 20; // bytes of output that wait for the terminal, at most
+const OUTPUT_LIMIT = 2 ** 20; // bytes of output that wait for the terminal, at most
 const NOTES_PER_SECOND = 20; // lines of one kind on standard error; the rest are counted
 const { host, port, keepOpen, maxClients } = readOptions();
 const clients = new Set<Socket<Client>>(); // the clients being served now
@@ -130,10 +130,9 @@ function onData(conn: Socket<Client>, bytes: Buffer): void {
   const shown = show(conn, conn.data.decoder.decode(bytes, { stream: true }));
   // Step 10: reply "Got it!"
   //     conn.sendall(b'Got it!')
-  // Once the text is printed, as Python's print() returns when the terminal took it.
-  const replied = shown.then(() => sendAll(conn, GOT_IT));
-  // Then read on, after the other clients' chunks: they take turns.
-  replied.then(() => setImmediate(() => conn.resume()));
+  const replied = sendAll(conn, GOT_IT);
+  // Once both are done, read on, after the other clients' chunks: they take turns.
+  Promise.all([shown, replied]).then(() => setImmediate(() => conn.resume()));
 }
 
 /** The client has finished (step 8): print the rest of a character cut short. */
@@ -231,7 +230,7 @@ async function openClassroom(): Promise<Classroom> {
 /** Queues a line for standard output (1) or error (2): console.log() would block on Ctrl-S. */
 function output(fd: number, line: string): void {
   if (waitingBytes > OUTPUT_LIMIT) {
-    leftOut++; // 4 MiB wait already: this line is only counted
+    leftOut++; // 1 MiB waits already: this line is only counted
     return;
   }
   const bytes = Buffer.from(line + "\n");

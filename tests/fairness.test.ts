@@ -3,13 +3,15 @@
 // loopback address (127.0.0.2, Linux) plays a second computer.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   answered,
   CLIENT,
   cleanUp,
-  noNamespaces,
   freePort,
+  noNamespaces,
   PROMPT,
   PYTHON,
   rawConnect,
@@ -149,6 +151,7 @@ describe("the projector stays readable", () => {
     ["text", (n) => `a line of a flood, number ${n}\n`.repeat(2000)],
     ["newlines", (n) => `${"\n".repeat(100_000)}after the newlines ${n}\n`],
     ["NULs", () => "\0".repeat(100_000)],
+    ["combining marks", () => `e${"\u0301".repeat(50_000)}\n`],
     ["one 50 MB line", () => "y".repeat(1 << 20)],
   ];
   for (const [kind, chunk] of floods) {
@@ -330,8 +333,34 @@ describe("a stalled terminal stalls nobody", () => {
     T,
   );
 
+  test.skipIf(!secondAddress)(
+    "output waiting for a stalled pipe is bounded: past 1 MiB lines are counted, and when it moves again one line says how many were left out",
+    async () => {
+      const port = String(freePort());
+      const go = join(tmpdir(), `sob-go-${process.pid}-${port}`); // the pipe moves once it exists
+      const reader = `(while [ ! -e "$3" ]; do sleep 0.05; done; cat >/dev/null)`;
+      const shell = spawnShell(
+        `bun "$1" --port "$2" --keep-open --max-clients 2000 | ${reader}`,
+        SERVER,
+        port,
+        go,
+      );
+      await shell.waitFor(/Listening on/);
+      // 60 computers, 20 connections each, each with a first burst of 20 rows: 1.7 MB.
+      const crowd = startPeer("crowd.py", [port, "127.0.0.2-61", "1200", "flood"]);
+      await crowd.waitFor(/answered/, "stdout", 10_000);
+      writeFileSync(go, "");
+      try {
+        await shell.waitFor(/\(\d+ lines of output left out: the terminal took none\.\)/);
+      } finally {
+        rmSync(go, { force: true });
+      }
+    },
+    T,
+  );
+
   test(
-    "alone, the server reads no more while its output waits: the reply comes once a slow pipe took the line, and nothing is left out",
+    "alone, the server reads no more while its output waits: the client's goodbye comes once a slow pipe took every chunk, and nothing is left out",
     async () => {
       const port = String(freePort());
       const shell = spawnShell(`bun "$1" --port "$2" | (sleep 1; cat)`, SERVER, port);
@@ -340,7 +369,7 @@ describe("a stalled terminal stalls nobody", () => {
       const sent = performance.now();
       const client = await runClient(["--port", port], `${line}\n`);
       expect(client.code).toBe(0);
-      expect(performance.now() - sent).toBeGreaterThan(700); // it waited for the pipe
+      expect(performance.now() - sent).toBeGreaterThan(700); // the server waited for the pipe
       expect(await shell.exit()).toBe(0);
       // Each chunk read is printed on a line of its own, as Python's print(data) would.
       expect(shell.stdout.replaceAll("\n", "")).toBe(`Connection from : 127.0.0.1${line}`);

@@ -396,7 +396,7 @@ describe("bad bytes", () => {
     0x3164, 0xffa0, 0xe000, 0x0378,
   ];
   const hex = (code: number, digits: number) => code.toString(16).padStart(digits, "0");
-  const escape = (code: number) =>
+  const escapeOf = (code: number) =>
     code <= 0xff
       ? `\\x${hex(code, 2)}`
       : code <= 0xffff
@@ -410,7 +410,7 @@ describe("bad bytes", () => {
     {
       what: "invisible and reordering characters",
       sent: invisible.map((code) => `[${String.fromCodePoint(code)}]`).join(""),
-      shown: invisible.map((code) => `[${escape(code)}]`).join(""),
+      shown: invisible.map((code) => `[${escapeOf(code)}]`).join(""),
       as: "visible escapes",
     },
     {

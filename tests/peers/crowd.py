@@ -1,8 +1,10 @@
 """A Python peer for the tests that plays one student's script: many connections from one
 address, which sit idle, drip a byte now and then, or flood text and read the replies.
-Prints "ready" once all are open, then carries on until killed.
+Prints "ready" once all are open, "answered" once each has had a reply, and carries on
+until killed. A SOURCE such as
+127.0.0.2-61 spreads the connections over those addresses: many computers at once.
 
-    python3 crowd.py PORT SOURCE_ADDRESS COUNT idle|drip|flood
+    python3 crowd.py PORT SOURCE COUNT idle|drip|flood
 """
 import selectors
 import socket
@@ -10,9 +12,15 @@ import sys
 import time
 
 port, source, count, mode = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+if "-" in source:
+    first, last = source.rsplit(".", 1)[1].split("-")
+    prefix = source.rsplit(".", 1)[0]
+    sources = [f"{prefix}.{n}" for n in range(int(first), int(last) + 1)]
+else:
+    sources = [source]
 sockets = []
-for _ in range(count):
-    s = socket.create_connection(("127.0.0.1", port), source_address=(source, 0))
+for n in range(count):
+    s = socket.create_connection(("127.0.0.1", port), source_address=(sources[n % len(sources)], 0))
     s.setblocking(False)
     sockets.append(s)
 print("ready", flush=True)
@@ -24,6 +32,7 @@ for s in sockets:
     if mode == "flood":
         events |= selectors.EVENT_WRITE
     selector.register(s, events)
+waiting = set(sockets)  # not answered yet
 while True:
     if mode == "drip":
         for s in sockets:
@@ -34,9 +43,14 @@ while True:
     for key, events in selector.select(timeout=0.5):
         s = key.fileobj
         try:
-            if events & selectors.EVENT_READ and s.recv(65536) == b"":
-                selector.unregister(s)  # the server closed it
-                continue
+            if events & selectors.EVENT_READ:
+                if s.recv(65536) == b"":
+                    selector.unregister(s)  # the server closed it
+                    continue
+                if s in waiting:
+                    waiting.discard(s)
+                    if not waiting:
+                        print("answered", flush=True)
             if events & selectors.EVENT_WRITE:
                 s.send(flood)
         except OSError:
