@@ -133,9 +133,9 @@ export class Classroom {
     const name = label(conn.data.name) + ": "; // at the start of each row
     const width = Math.max(terminalWidth() - conn.data.name.length - 2, MIN_TEXT); // for text
     if (line === "") return 0; // nothing to show
-    // Most lines are short, with nothing to escape or measure: one row, as they are.
-    const plain = this.server.visible(line) === line && !line.includes("\t");
-    if (plain && Bun.stringWidth(line) <= width) {
+    // Most lines are short, with nothing to escape, wide or a tab: one row, as they are.
+    const short = line.length <= width && !line.includes("\t"); // a long line: not escaped whole
+    if (short && this.server.visible(line) === line && Bun.stringWidth(line) <= width) {
       if (!this.take(conn)) return 0;
       this.server.print(name + line);
       return line.length;

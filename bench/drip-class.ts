@@ -1,10 +1,8 @@
-// The benchmark's drip in a class: STUDENTS clients keep sending short messages, each after
-// the reply to the one before, for SECONDS; with "drip", one more client meanwhile sends one
-// byte per write (each its own TCP segment) as fast as the server takes them, and never
-// reads its replies; with "quiet" nobody does. Prints the students' round trips as JSON.
-//   bun bench/drip-class.ts PORT STUDENTS SECONDS drip|quiet
+// The benchmark's class for row 8: STUDENTS clients keep sending short messages, each 10 ms
+// after the reply to the one before, for SECONDS (bench/run.ts may start bench/drip.py
+// beside them). Prints the students' round-trip times as JSON.
+//   bun bench/drip-class.ts PORT STUDENTS SECONDS
 const [port, students, seconds] = process.argv.slice(2, 5).map(Number) as [number, number, number];
-const dripping = process.argv[5] === "drip";
 type Student = { replies: number; wake: () => void };
 const connect = () =>
   Bun.connect<Student>({
@@ -30,23 +28,6 @@ const talking = class_.map(async (socket, s) => {
     await Bun.sleep(10); // a lively class, not a benchmark of its own
   }
 });
-// The drip: one byte at a time, as fast as the server takes them, replies never read.
-let sent = 0;
-const one = new Uint8Array([0x61]);
-const BATCH = 200; // writes at a time: then the students (in this process too) get a turn
-const push = (socket: { write(b: Uint8Array): number }) => {
-  for (let n = 0; n < BATCH && performance.now() < until && socket.write(one) === 1; n++) sent++;
-};
-const dripper = dripping
-  ? await Bun.connect({
-      hostname: "127.0.0.1",
-      port,
-      socket: { open: (s) => s.pause(), drain: push, data() {} },
-    })
-  : undefined;
-const again = dripper ? setInterval(() => push(dripper), 1) : undefined; // after each stall
-if (dripper) push(dripper);
 await Promise.all(talking);
-clearInterval(again);
-for (const socket of dripper ? [...class_, dripper] : class_) socket.end();
-console.log(JSON.stringify({ sent, latencies }));
+for (const socket of class_) socket.end();
+console.log(JSON.stringify({ latencies }));

@@ -233,14 +233,19 @@ async function gigaFlood(cmd: string[]): Promise<Figures> {
 /** 8. Others' round trips for 60 s while one client sends 1-byte segments, never reading. */
 async function dripInClass(cmd: string[], kind: "drip" | "quiet"): Promise<Figures> {
   const server = await startServer(cmd);
+  const seconds = String(DRIP.seconds);
+  const dripper =
+    kind === "drip"
+      ? run([PYTHON ?? "python3", at("bench/drip.py"), String(server.port), seconds])
+      : undefined;
   const stdout = await run([
     "bun",
     at("bench/drip-class.ts"),
     String(server.port),
     String(DRIP.students),
-    String(DRIP.seconds),
-    kind,
+    seconds,
   ]);
+  await dripper;
   const peak = await stop(server);
   const { latencies } = JSON.parse(stdout) as { latencies: number[] };
   return { p99: percentile(latencies, 99), peakMB: peak / 2 ** 20 };
@@ -338,11 +343,16 @@ try {
     ceiling: () => gigaFlood(PAIRS.ceiling.server),
   });
 
-  const drip = await measure("drip in class", {
-    ours: () => dripInClass([...PAIRS.ours.server, "--keep-open"], "drip"),
-    quiet: () => dripInClass([...PAIRS.ours.server, "--keep-open"], "quiet"),
-    ceiling: () => dripInClass([...PAIRS.ceiling.server, "--keep-open"], "drip"),
-  });
+  const drip = await measure(
+    "drip in class",
+    PYTHON === null
+      ? {}
+      : {
+          ours: () => dripInClass([...PAIRS.ours.server, "--keep-open"], "drip"),
+          quiet: () => dripInClass([...PAIRS.ours.server, "--keep-open"], "quiet"),
+          ceiling: () => dripInClass([...PAIRS.ceiling.server, "--keep-open"], "drip"),
+        },
+  );
   const proj = await measure("projector", {
     ours: () => projector([...PAIRS.ours.server, "--keep-open"]),
     ceiling: () => projector([...PAIRS.ceiling.server, "--keep-open"]),
