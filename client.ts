@@ -32,7 +32,7 @@ const MAX_UNREAD = 64 * 2 ** 10; // 64 KiB: unread text at which we stop reading
 const HIDDEN =
   /[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}]--[\t\n]]/v;
 const EMOJI = /(\p{RGI_Emoji})/v; // a whole emoji: its joiners and tags are not hidden
-const PILED_UP = /(?<=\p{M}{4})\p{M}/gv; // a combining mark on a character that has 4
+const PILED_UP = /(?<=\p{M}{4})\p{M}/gv; // a 5th mark on one character, and on: piled up
 const GRACE = 20; // ms to wait for a hang-up right behind a reply: the first, and the last
 
 const { host, port, timeout } = readOptions();

@@ -31,7 +31,7 @@ const LINK_LOCAL = "169.254."; // a self-assigned IPv4 address: nobody else reac
 const HIDDEN =
   /[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}]--[\t\n]]/v;
 const EMOJI = /(\p{RGI_Emoji})/v; // a whole emoji: its joiners and tags are not hidden
-const PILED_UP = /(?<=\p{M}{4})\p{M}/gv; // a combining mark on a character that has 4
+const PILED_UP = /(?<=\p{M}{4})\p{M}/gv; // a 5th mark on one character, and on: piled up
 const GOT_IT = new TextEncoder().encode("Got it!"); // the tutorial's reply
 const KEEPALIVE = 20_000; // ms of silence before the system checks a client is there
 const STOP_WAIT = 500; // ms Ctrl-C waits for output that a stopped terminal won't take

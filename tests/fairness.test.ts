@@ -12,6 +12,7 @@ import {
   cleanUp,
   freePort,
   noNamespaces,
+  POSIX,
   PROMPT,
   PYTHON,
   rawConnect,
@@ -272,7 +273,7 @@ describe("names cannot be forged", () => {
     ["", true],
     ["1", false],
   ] as const) {
-    test(
+    test.skipIf(!POSIX)(
       `on a terminal, rows fit its width and names are ${bold ? "bold" : "plain with NO_COLOR"}; a client's escape codes print as text`,
       async () => {
         const port = freePort();
@@ -310,7 +311,7 @@ describe("names cannot be forged", () => {
 });
 
 describe("a stalled terminal stalls nobody", () => {
-  test(
+  test.skipIf(!POSIX)(
     "Ctrl-S on the server's terminal: students are still answered, and SIGTERM stops it within a second",
     async () => {
       const port = freePort();
@@ -333,7 +334,7 @@ describe("a stalled terminal stalls nobody", () => {
     T,
   );
 
-  test.skipIf(!PYTHON)(
+  test.skipIf(!PYTHON || !onLinux)(
     "standard output into a pipe nobody reads (--keep-open): students are still answered, and SIGTERM stops the server within a second",
     async () => {
       const port = String(freePort());
@@ -382,7 +383,7 @@ describe("a stalled terminal stalls nobody", () => {
     T,
   );
 
-  test(
+  test.skipIf(!POSIX)(
     "alone, the server reads no more while its output waits: the client's goodbye comes once a slow pipe took every chunk, and nothing is left out",
     async () => {
       const port = String(freePort());

@@ -9,6 +9,7 @@ import {
   CLIENT,
   cleanUp,
   hasStackTrace,
+  oneLine,
   POSIX,
   PROMPT,
   ROOT,
@@ -320,6 +321,34 @@ describe("each script runs alone", () => {
       } finally {
         rmSync(serverDir, { recursive: true, force: true });
         rmSync(clientDir, { recursive: true, force: true });
+      }
+    },
+    T,
+  );
+
+  test(
+    "server.ts --keep-open needs classroom.ts beside it: without it one line says so (exit 1); with it the class is served",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "sob-k-"));
+      try {
+        copyFileSync(SERVER, join(dir, "server.ts"));
+        const alone = spawn(["bun", "--no-install", "server.ts", "--port", "0", "--keep-open"], {
+          cwd: dir,
+        });
+        expect(await alone.exit()).toBe(1);
+        expect(oneLine(alone.stderr)).toBe(
+          "--keep-open needs classroom.ts in the folder of server.ts: copy it there.",
+        );
+        copyFileSync(join(ROOT, "classroom.ts"), join(dir, "classroom.ts"));
+        const server = spawn(["bun", "--no-install", "server.ts", "--port", "0", "--keep-open"], {
+          cwd: dir,
+        });
+        const port = (await server.waitFor(/Listening on \S+:(\d+)/))[1]!;
+        const client = await runClient(["--port", port], "hello class\n");
+        expect(client.code).toBe(0);
+        await server.waitFor(/: hello class\n/, "stdout");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
     },
     T,
