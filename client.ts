@@ -330,6 +330,7 @@ function visible(text: string): string {
   const units = new Uint16Array(marked.length * 6); // room for 6 units for each one
   let length = 0; // how many units are written
   for (const [place, part] of parts.entries()) {
+    const emoji = place % 2 === 1; // an emoji prints as it is, every character of it
     for (const char of part) {
       const code = char.codePointAt(0) ?? 0;
       let piece = shown[code];
@@ -338,7 +339,7 @@ function visible(text: string): string {
         if (HIDDEN.test(char)) piece = escaped(char);
         shown[code] = piece;
       }
-      if (place % 2 === 1) piece = char; // in an emoji: as it is
+      if (emoji) piece = char;
       for (let i = 0; i < piece.length; i++) {
         units[length] = piece.charCodeAt(i);
         length++;
