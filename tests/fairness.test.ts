@@ -126,20 +126,17 @@ describe("nobody holds the room", () => {
 
 describe("memory is bounded per client", () => {
   test.skipIf(!onLinux || !PYTHON)(
-    "a client that sends 1-byte segments and never reads its replies is pushed back within 10 s, the server stays small, the others are served",
+    "a client that sends 1-byte segments and never reads its replies: the server stays small, the others are served, and it gets its replies once it reads",
     async () => {
       const server = await startServer(["--keep-open"], { stdout: "ignore" });
       const peak = server.watchMemory();
+      // It sends until the kernel pushes back for half a second, or for 6 s (how soon the
+      // kernel pushes back is the system's affair: about 4 MB in 5 s here).
       const dripper = startPeer("drip.py", [String(server.port)]);
-      const pushed = await dripper.waitFor(
-        /pushed back after (\d+) bytes in ([\d.]+) s/,
-        "stdout",
-        12_000,
-      );
-      expect(Number(pushed[2])).toBeLessThan(10); // measured: about 4 MB in 5 s
       const student = await runClient(["--port", String(server.port)], "still served?\n");
       expect(student.code).toBe(0);
       expect(await dripper.exit()).toBe(0);
+      expect(dripper.stdout).toMatch(/pushed back after \d+ bytes/);
       expect(Number(dripper.stdout.match(/(\d+) replies/)?.[1])).toBeGreaterThan(0);
       expect(peak()).toBeLessThan(150 * 2 ** 20);
     },
