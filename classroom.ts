@@ -6,6 +6,7 @@
 // Nobody forges a name: a long line is broken at the terminal's width, each row named, and
 // on a terminal names are bold, which a client's text cannot be (its escape codes show).
 
+import { isatty } from "node:tty";
 import type { Socket } from "bun";
 
 type Client = { name: string; address: string }; // what server.ts keeps that we use here
@@ -37,8 +38,11 @@ const MIN_TEXT = 20; // columns of text on a row, however narrow the terminal
 const TAB_WIDTH = 8; // columns a tab may take, at most
 const BOLD = "\x1b[1m"; // the terminal's code for bold, which visible() never lets through
 const NOT_BOLD = "\x1b[22m";
+// Whether standard output is a terminal. Asked of the system: Bun's process.stdout would
+// set a pipe or a file not to block, and server.ts writes to it with write(fd).
+const onTerminal = isatty(1);
 // Bold names on a terminal, unless NO_COLOR is set (https://no-color.org).
-const styled = process.stdout.isTTY === true && !process.env.NO_COLOR;
+const styled = onTerminal && !process.env.NO_COLOR;
 const graphemes = new Intl.Segmenter(); // what a reader sees as one character, emoji whole
 
 /** The class room: who gets a place, and each one's share of the projector. */
@@ -223,6 +227,6 @@ function label(name: string): string {
 }
 /** Columns of standard output: the terminal's, or PLAIN_WIDTH for a file or a pipe. */
 function terminalWidth(): number {
-  if (process.stdout.isTTY && process.stdout.columns > 0) return process.stdout.columns;
+  if (onTerminal && process.stdout.columns > 0) return process.stdout.columns;
   return PLAIN_WIDTH;
 }

@@ -68,7 +68,7 @@ const connecting = Bun.connect<Server>({
   // What Bun calls when something happens to the connection: the functions below.
   socket: {
     data: onData, // bytes have arrived
-    drain: onDrain, // there is room to send again
+    drain: flush, // there is room to send again: send what write() could not
     close: onClose, // the connection is gone
   },
 });
@@ -197,7 +197,7 @@ function sendAll(socket: Socket<{ unsent: Unsent[] }>, bytes: Uint8Array): Promi
     if (firstInLine) flush(socket); // otherwise a flush is already under way
   });
 }
-/** Writes the queue until the socket is full (then Bun calls onDrain) or it is empty. */
+/** Writes the queue until it is empty or the socket is full; Bun calls it again at drain. */
 function flush(socket: Socket<{ unsent: Unsent[] }>): void {
   while (socket.data.unsent.length > 0) {
     const head = socket.data.unsent[0]!; // the oldest; "!": the loop checks there is one
@@ -208,10 +208,6 @@ function flush(socket: Socket<{ unsent: Unsent[] }>): void {
     socket.data.unsent.shift();
     head.sent();
   }
-}
-/** The socket has room again: send what write() could not. */
-function onDrain(socket: Socket<{ unsent: Unsent[] }>): void {
-  flush(socket);
 }
 
 // What a class needs, and the tutorial leaves out.

@@ -36,6 +36,7 @@ const GOT_IT = new TextEncoder().encode("Got it!"); // the tutorial's reply
 const KEEPALIVE = 20_000; // ms of silence before the system checks a client is there
 const STOP_WAIT = 500; // ms Ctrl-C waits for output that a stopped terminal won't take
 const OUTPUT_LIMIT = 2 ** 20; // bytes of output that wait for the terminal, at most
+const RETRY_WAIT = 10; // ms before writing again to a full pipe that does not wait
 const NOTES_PER_SECOND = 20; // lines of one kind on standard error; the rest are counted
 const { host, port, keepOpen, maxClients } = readOptions();
 const clients = new Set<Socket<Client>>(); // the clients being served now
@@ -73,7 +74,7 @@ try {
       open: onOpen, // a client has connected
       data: onData, // bytes have arrived
       end: onEnd, // the client has finished sending
-      drain: onDrain, // there is room to send again
+      drain: flush, // there is room to send again: send what write() could not
       close: onClose, // the connection is gone
       error: onError, // something went wrong with this one connection
     },
@@ -177,7 +178,7 @@ function sendAll(socket: Socket<{ unsent: Unsent[] }>, bytes: Uint8Array): Promi
     if (firstInLine) flush(socket); // otherwise a flush is already under way
   });
 }
-/** Writes the queue until the socket is full (then Bun calls onDrain) or it is empty. */
+/** Writes the queue until it is empty or the socket is full; Bun calls it again at drain. */
 function flush(socket: Socket<{ unsent: Unsent[] }>): void {
   while (socket.data.unsent.length > 0) {
     const head = socket.data.unsent[0]!; // the oldest; "!": the loop checks there is one
@@ -188,10 +189,6 @@ function flush(socket: Socket<{ unsent: Unsent[] }>): void {
     socket.data.unsent.shift();
     head.sent();
   }
-}
-/** The socket has room again: send what write() could not. */
-function onDrain(socket: Socket<{ unsent: Unsent[] }>): void {
-  flush(socket);
 }
 /** Python's print(): a line on standard output, through the queue (see output()). */
 function print(line: string): void {
@@ -252,16 +249,19 @@ function writeNext(): void {
   while (waiting[count]?.fd === first.fd) count++;
   const bytes = Buffer.concat(waiting.splice(0, count).map((line) => line.bytes));
   write(first.fd, bytes, (problem, written) => {
+    // A pipe set not to block (by another program) may be full: then try again shortly.
+    const full = (problem as { code?: string } | null)?.code === "EAGAIN";
     let gone = written;
-    if (problem) gone = bytes.length; // output closed (| head): drop it, as print() does
+    if (problem && !full) gone = bytes.length; // output closed (| head): drop it
     waitingBytes -= gone;
     const rest = bytes.subarray(gone); // what the system did not take this time
     if (rest.length > 0) waiting.unshift({ fd: first.fd, bytes: rest });
-    if (waiting.length === 0 && leftOut > 0) {
+    if (leftOut > 0 && waitingBytes <= OUTPUT_LIMIT) {
       output(2, `(${leftOut} lines of output left out: the terminal took none.)`);
-      leftOut = 0;
+      leftOut = 0; // said where they were left out, before any line that came later
     }
-    writeNext();
+    if (full) setTimeout(writeNext, RETRY_WAIT);
+    else writeNext();
   });
 }
 /** Settles when every line queued so far has been written. */

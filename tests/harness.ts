@@ -326,9 +326,11 @@ export async function peerPort(peer: Running): Promise<number> {
   return Number((await peer.waitFor(/^(\d+)\n/, "stdout"))[1]);
 }
 
-/** A port on 127.0.0.1 where nobody listens (it was free a moment ago). */
+/** A port where nobody listens, on any address (it was free a moment ago). */
 export function freePort(): number {
-  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  // Free on every address: a port free on 127.0.0.1 alone may be a client's on 127.0.0.2.
+  const everywhere = hasIPv6Loopback ? "::" : "0.0.0.0";
+  const listener = Bun.listen({ hostname: everywhere, port: 0, socket: { data() {} } });
   const port = listener.port;
   listener.stop(true);
   return port;

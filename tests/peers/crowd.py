@@ -1,10 +1,11 @@
 """A Python peer for the tests that plays one student's script: many connections from one
-address, which sit idle, drip a byte now and then, or flood text and read the replies.
+address, which sit idle, drip a byte now and then, flood text and read the replies, or send
+one burst of text each and then only read.
 Prints "ready" once all are open, "answered" once each has had a reply, and carries on
 until killed. A SOURCE such as
 127.0.0.2-61 spreads the connections over those addresses: many computers at once.
 
-    python3 crowd.py PORT SOURCE COUNT idle|drip|flood
+    python3 crowd.py PORT SOURCE COUNT idle|drip|flood|burst
 """
 import selectors
 import socket
@@ -29,7 +30,7 @@ flood = (b"flooding the projector with one more line of text\n" * 200)
 selector = selectors.DefaultSelector()
 for s in sockets:
     events = selectors.EVENT_READ
-    if mode == "flood":
+    if mode == "flood" or mode == "burst":
         events |= selectors.EVENT_WRITE
     selector.register(s, events)
 waiting = set(sockets)  # not answered yet
@@ -53,7 +54,9 @@ while True:
                         print("answered", flush=True)
             if events & selectors.EVENT_WRITE:
                 s.send(flood)
+                if mode == "burst":
+                    selector.modify(s, selectors.EVENT_READ)  # one burst is all it sends
         except OSError:
             selector.unregister(s)
-    if mode == "idle" or mode == "drip":
+    if mode != "flood":
         time.sleep(0.2)
