@@ -15,7 +15,7 @@ type Server = {
   clients: Set<Socket<Client>>; // the clients being served now, oldest first
   maxClients: number; // --max-clients
   print: (line: string) => void; // a line on standard output, in turn
-  note: (kind: string, line: string) => void; // a line on standard error, 20 a second
+  printError: (line: string) => void; // a line on standard error, in turn
   visible: (text: string) => string; // text with its hidden characters as escapes
 };
 type Budget = { rows: number; at: number }; // rows it may show now, worked out at this time
@@ -33,6 +33,7 @@ const RATE = 2; // rows a second after that, for each connection
 const ADDRESS_BURST = 1000; // rows an address may show at once: a lab of 60 pasting 15 each
 const ADDRESS_RATE = 10; // rows a second after that, shared by an address's connections
 const REPORT_AFTER = 5000; // ms from the first row held back to the line that counts them
+const NOTES_PER_SECOND = 20; // lines of one kind on standard error; the rest are counted
 const PLAIN_WIDTH = 80; // columns of a row when standard output is a file or a pipe
 const MIN_TEXT = 20; // columns of text on a row, however narrow the terminal
 const TAB_WIDTH = 8; // columns a tab may take, at most
@@ -49,6 +50,7 @@ const graphemes = new Intl.Segmenter(); // what a reader sees as one character, 
 export class Classroom {
   private seats = new WeakMap<Socket<Client>, Seat>(); // each client's share and record
   private addresses = new Map<string, Budget>(); // each address's share of the projector
+  private noted = new Map<string, { second: number; count: number }>(); // lines of each kind
 
   constructor(private server: Server) {}
 
@@ -88,7 +90,7 @@ export class Classroom {
   }
 
   /** A client's text: each line under its name, in rows of the terminal's width, in turn. */
-  show(conn: Socket<Client>, text: string): void {
+  async show(conn: Socket<Client>, text: string): Promise<void> {
     this.seat(conn).spoke = performance.now();
     const lines = text.split(/\n+/); // in a class, blank lines say nothing
     for (const [n, line] of lines.entries()) {
@@ -98,6 +100,24 @@ export class Classroom {
         return; // its share is used up, for this chunk at least
       }
     }
+  }
+
+  /** A line on standard error; of one kind, 20 a second at most, and then how many more. */
+  note(kind: string, line: string): void {
+    const second = Math.floor(performance.now() / 1000);
+    let tally = this.noted.get(kind);
+    if (tally === undefined || tally.second !== second) {
+      tally = { second, count: 0 };
+      this.noted.set(kind, tally);
+    }
+    tally.count++;
+    if (tally.count <= NOTES_PER_SECOND) this.server.printError(line);
+    if (tally.count !== NOTES_PER_SECOND + 1) return;
+    // The first line left out this second: a second later, say how many were.
+    setTimeout(() => {
+      const more = tally.count - NOTES_PER_SECOND;
+      this.server.printError(`(and ${more} more lines of ${kind} in that second, not printed)`);
+    }, 1000);
   }
 
   /** A client has left: count what was held back now, rather than later. */
@@ -127,7 +147,7 @@ export class Classroom {
   private replace(old: Socket<Client>, newcomer: Socket<Client>, why: string): true {
     this.server.clients.delete(old); // at once: the room never holds more than its limit
     const made = `Closed ${old.data.name} to make room for ${newcomer.data.name}: it ${why}.`;
-    this.server.note("connections closed to make room", made);
+    this.note("connections closed to make room", made);
     old.end(`The server is full: your place went to a newcomer, as yours ${why}.`);
     return true;
   }
@@ -208,7 +228,7 @@ export class Classroom {
     const bytes = seat.heldBytes.toLocaleString("en-US");
     const lines = seat.heldLines.toLocaleString("en-US");
     const what = `${conn.data.name}: ${bytes} bytes in ${lines} lines`;
-    this.server.note("held-back counts", `${what} held back from the projector.`);
+    this.note("held-back counts", `${what} held back from the projector.`);
     seat.heldBytes = 0;
     seat.heldLines = 0;
   }

@@ -7,8 +7,10 @@
 // Each "Step N" below quotes the tutorial's Python; WALKTHROUGH.md explains them.
 // Bun's TCP sockets: https://bun.sh/docs/api/tcp
 
+import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { constants } from "node:os";
+import { domainToASCII } from "node:url";
 import { parseArgs } from "node:util";
 import type { Socket } from "bun";
 
@@ -16,7 +18,7 @@ import type { Socket } from "bun";
 type Server = {
   unsent: Unsent[]; // messages that write() could not send yet, oldest first
   unread: string; // what the server has sent that recv() has not taken yet
-  lastReply: string; // what recv() took last: quoted if the server hangs up
+  lastReply: string; // what recv() took last: a notice, if a hang-up came right behind
   decoder: TextDecoder; // turns the server's bytes into text, joining split characters
   wake: () => void; // lets a waiting recv() look again: text has arrived
   closed: (rest: string) => void; // ends the wait for the goodbye, with its words
@@ -32,14 +34,20 @@ const MAX_UNREAD = 64 * 2 ** 10; // 64 KiB: unread text at which we stop reading
 const HIDDEN =
   /[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}]--[\t\n]]/v;
 const EMOJI = /(\p{RGI_Emoji})/v; // a whole emoji: its joiners and tags are not hidden
+const ALL_HIDDEN = new RegExp(HIDDEN, "gv"); // to replace every one
 const PILED_UP = /(?<=\p{M}{4})\p{M}/gv; // a 5th mark on one character, and on: piled up
+const escapes = new Map<string, string>(); // each hidden character met, with its escape
+const ESCAPES_KEPT = 1000; // escapes kept at most: a few characters make most floods
 const GRACE = 20; // ms to wait for a hang-up right behind a reply: the first, and the last
+const SURE = 500; // ms: a refusal sooner than this came from the computer itself
+const APART = "school or guest Wi-Fi may keep devices apart: try a phone's hotspot";
 
 const { host, port, timeout } = readOptions();
 const where = hostAndPort(host, port); // the server, as the lines below name it
 const lines = readLines(); // standard input, a line at a time
 let stopping = false; // true once Ctrl-C or a signal is closing the connection
-let firstReply = true; // no reply has come yet
+let firstReply = true; // no reply has come yet, or the first came GRACE ago at most
+let atPrompt = false; // the prompt waits on the terminal's line: a notice needs its own
 process.on("uncaughtException", giveUp); // the unforeseen: one line, not a stack trace
 process.on("unhandledRejection", giveUp);
 process.stdout.on("error", () => {}); // output closed early (| head): keep going quietly
@@ -53,8 +61,13 @@ process.stdout.on("error", () => {}); // output closed early (| head): keep goin
 // Step 3: connect to the server
 // s.connect(('127.0.0.1', 1337))
 // Bun does both in one call; within() gives up after --timeout seconds (Python waits).
+// Python looks the name up in connect(); we do it first, and check the route, so that
+// a failure is named truly (Bun 1.4.5 says "refused" for "no way there": cannotConnect()).
+const address = await lookUp(host, timeout); // an IPv4 address first, as Python's socket
+await checkRoute(address); // no route from here: one line, and nothing is sent
+const started = performance.now(); // when the connect starts: refusals are timed
 const connecting = Bun.connect<Server>({
-  hostname: host,
+  hostname: address,
   port,
   data: {
     unsent: [],
@@ -72,7 +85,8 @@ const connecting = Bun.connect<Server>({
     close: onClose, // the connection is gone
   },
 });
-const s = await within("answer", connecting);
+const failed = (problem: unknown) => cannotConnect(problem, performance.now() - started);
+const s = await within("answer", connecting.catch(failed));
 process.on("SIGINT", stop); // Ctrl-C
 process.on("SIGTERM", stop); // kill, or the system shutting down
 process.on("SIGHUP", stop); // the terminal window closed
@@ -93,7 +107,7 @@ while (true) {
   const data = await within("reply", recv(s));
   // A first "reply" with a hang-up right behind it is a notice (the server is full).
   if (firstReply) await Bun.sleep(GRACE); // then onClose() quits, with it as last words
-  firstReply = false;
+  firstReply = false; // from now on a reply is only a reply, never last words
   // Step 7: print the reply
   //     print(data.decode())
   console.log(visible(data));
@@ -116,7 +130,8 @@ process.exit(0);
 function onClose(socket: Socket<Server>, problem?: Error): void {
   if (stopping) return; // stop() is closing it, with its own exit code
   const rest = socket.data.unread + socket.data.decoder.decode(); // not yet printed
-  const lastWords = rest || socket.data.lastReply; // said since, or else its last reply
+  const notice = firstReply ? socket.data.lastReply : ""; // a hang-up right behind it
+  const lastWords = rest || notice; // what it said since the last reply, or its notice
   if (problem || !socket.data.inputEnded) hungUp(problem, lastWords);
   socket.data.closed(rest);
 }
@@ -126,7 +141,9 @@ function onClose(socket: Socket<Server>, problem?: Error): void {
 /** Python's input(): prints the prompt, reads a line as bytes, without "\n" or "\r\n". */
 async function input(prompt: string): Promise<Uint8Array | undefined> {
   process.stdout.write(prompt);
+  atPrompt = process.stdout.isTTY === true; // on a terminal, what comes next joins it
   const next = await lines.next();
+  atPrompt = false; // Enter ended the line
   if (next.done) return undefined; // end of input
   let line = next.value;
   if (line.at(-1) === CR) line = line.subarray(0, -1);
@@ -140,19 +157,17 @@ async function* readLines(): AsyncGenerator<Uint8Array> {
   let length = 0; // of the line so far
   for await (const chunk of Bun.stdin.stream()) {
     let start = 0; // where the line in this chunk starts
-    let end = chunk.indexOf(LF);
-    while (end >= 0) {
-      parts.push(chunk.subarray(start, end));
+    while (start <= chunk.length) {
+      const end = chunk.indexOf(LF, start); // -1: the line goes on in the next chunk
+      const piece = chunk.subarray(start, end < 0 ? chunk.length : end);
+      parts.push(piece);
+      length += piece.length;
+      if (length > MAX_LINE) quit(1, "A line of input is over 64 MiB: send shorter lines.");
+      if (end < 0) break;
       yield Buffer.concat(parts);
       parts = [];
       length = 0;
       start = end + 1;
-      end = chunk.indexOf(LF, start);
-    }
-    parts.push(chunk.subarray(start));
-    length += chunk.length - start;
-    if (length > MAX_LINE) {
-      quit(1, "A line of input is longer than 64 MiB: send it in shorter lines.");
     }
   }
   if (length > 0) yield Buffer.concat(parts); // a last line without "\n"
@@ -197,7 +212,7 @@ function sendAll(socket: Socket<{ unsent: Unsent[] }>, bytes: Uint8Array): Promi
     if (firstInLine) flush(socket); // otherwise a flush is already under way
   });
 }
-/** Writes the queue until it is empty or the socket is full; Bun calls it again at drain. */
+/** Writes the queue until it is empty, or the socket is full (Bun calls it at drain). */
 function flush(socket: Socket<{ unsent: Unsent[] }>): void {
   while (socket.data.unsent.length > 0) {
     const head = socket.data.unsent[0]!; // the oldest; "!": the loop checks there is one
@@ -214,6 +229,7 @@ function flush(socket: Socket<{ unsent: Unsent[] }>): void {
 
 /** The server closed or reset the connection before we were done: one line, exit 1. */
 function hungUp(problem: Error | undefined, lastWords: string): never {
+  if (atPrompt) console.error(); // the notice on a line of its own, not after the prompt
   const words = lastWords === "" ? "." : `; its last words: ${visible(lastWords)}`;
   const code = problem && "code" in problem ? problem.code : undefined; // ECONNRESET, ...
   if (code === "ECONNRESET") {
@@ -221,17 +237,50 @@ function hungUp(problem: Error | undefined, lastWords: string): never {
   }
   quit(1, `The server closed the connection${words}`);
 }
-/** A failed connect, or anything unforeseen: one line on what to do; exit 1. */
+/** Asks the system for a route to the address: a UDP "connect" sends nothing at all. */
+async function checkRoute(address: string): Promise<void> {
+  const any = isIP(address) === 6 ? "::" : "0.0.0.0"; // a socket of the address's family
+  try {
+    const to = { hostname: address, port };
+    const probe = await Bun.udpSocket({ hostname: any, connect: to });
+    probe.close();
+  } catch (problem) {
+    const { code } = problem as { code?: string }; // Bun.connect would say "refused"
+    if (code === "ENETUNREACH" || code === "EHOSTUNREACH") cannotConnect(problem, 0);
+  } // anything else: the connect itself will tell
+}
+/**
+ * A failed connect, named truly. Bun 1.4.5 calls "no route" and "nobody answers"
+ * "refused" (oven-sh/bun#37093). So checkRoute() finds no route; a refusal within SURE
+ * ms came from the computer itself; a later one may be either (ARP gives up after 3 s,
+ * Windows retries a refusal for 2 s), and the line says so. Real codes: their own lines.
+ */
+function cannotConnect(problem: unknown, took: number): never {
+  const { code } = problem as { code?: string };
+  const macOS = isThisComputer(host) ? "" : "; on macOS, allow Local Network";
+  const network = "check the address, and that both computers are on one network";
+  const apart = `${network} (${APART})${macOS}`;
+  if (code === "ENETUNREACH") quit(1, `No route from here to ${address}: ${apart}.`);
+  if (code === "EHOSTUNREACH") quit(1, `No computer answers at ${address}: ${apart}.`);
+  const nobody = `nobody listens on port ${port}`;
+  if (code === "ECONNREFUSED" && isThisComputer(host))
+    quit(1, `Connection refused by ${where}: ${nobody} here; start the server first.`);
+  const start = "start the server, or use the port it prints";
+  const refused = `${nobody} there, or a firewall says no (${start})`;
+  if (code === "ECONNREFUSED" && took < SURE)
+    quit(1, `Connection refused by ${where}: ${refused}${macOS}.`);
+  const which = `no computer answers, or ${nobody} there (Bun cannot tell which)`;
+  const seconds = (took / 1000).toFixed(1);
+  if (code === "ECONNREFUSED")
+    quit(1, `No connection to ${where} after ${seconds} s: ${which}: ${apart}.`);
+  if (code === "ETIMEDOUT") quit(1, noAnswer("answer")); // the system gave up first
+  giveUp(problem);
+}
+/** Anything unforeseen: one line on what to do; exit 1. */
 function giveUp(problem: unknown): never {
   const { code, message } = problem as { code?: string; message?: string };
-  const macOS = isThisComputer(host) ? "" : "; on macOS, allow Local Network";
-  if (code === "ECONNREFUSED")
-    quit(1, `Connection refused by ${where}: start the server first (bun server.ts)${macOS}.`);
-  if (code === "ENETUNREACH" || code === "EHOSTUNREACH")
-    quit(1, `No way to reach ${where}: check the address, and that you share a network.`);
-  if (code === "ETIMEDOUT") quit(1, noAnswer("answer")); // the system gave up first
-  if (code === "ENOTFOUND")
-    quit(1, `No computer named "${host}": check the name, or use the address the server prints.`);
+  const folder = "Standard input is a folder: give a file, as in < notes.txt.";
+  if (code === "EISDIR") quit(1, folder);
   quit(1, `Stopped (${where}): ${message || String(problem)}`);
 }
 /** What the client says when the server does not answer in time. */
@@ -292,7 +341,19 @@ function isThisComputer(host: string): boolean {
 }
 /** A host alone, as the tutorial writes one: a name or address; no brackets, no port. */
 function checkHost(host: string): string {
-  const name = /^[\w.-]+$/; // a name or IPv4 address: letters, digits, "_", "-" and "."
+  const name = /^[\p{L}\p{N}\p{M}_.-]+$/u; // a name, in any script, or an IPv4 address
+  const numbers = /^[\d.]+$/; // digits and dots: meant as an IPv4 address, or a port
+  const linkLocal = /^fe[89ab]/i; // fe80::1: the same on every network, so which one?
+  const group = /^(22[4-9]|23\d)\.|^255\.255\.255\.255$|^ff/i; // multicast, broadcast
+  if (isIP(host) === 0 && numbers.test(host)) {
+    const example = `such as 192.168.1.20 or 0.0.0.0 (for a port: --port ${host})`;
+    throw Error(`"${host}" is not an address: one has four numbers, ${example}`);
+  }
+  const scope = `add its interface, as in ${host}%eth0 (Windows: %12)`;
+  if (isIP(host) === 6 && linkLocal.test(host) && !host.includes("%"))
+    throw Error(`"${host}" is link-local: ${scope}`);
+  const many = "a multicast or broadcast address: TCP needs one computer's";
+  if (isIP(host) !== 0 && group.test(host)) throw Error(`${host} is ${many}`);
   if (isIP(host) !== 0 || name.test(host)) return host; // isIP: 4 or 6, or 0 for neither
   throw Error(`"${host}" is not a name or address alone, such as ::1: give the port with --port`);
 }
@@ -304,7 +365,25 @@ function whole(text: string, min: number, max: number, option: string): number {
 }
 /** The first line of an error's message: parseArgs adds advice on further lines. */
 function firstLine(problem: unknown): string {
-  return String((problem as Error).message).split("\n")[0] ?? "";
+  const line = String((problem as Error).message).split("\n")[0] ?? "";
+  const ambiguous = line.match(/^Option '(--[\w-]+)' argument is ambiguous/); // --port -1
+  if (ambiguous === null) return line;
+  const option = ambiguous[1];
+  const dash = `one that starts with "-" is written ${option}=-1`;
+  return `${option} needs a value after it (${dash})`;
+}
+/** A name's address, as Python's connect() and bind() find it: IPv4 first, as theirs. */
+async function lookUp(name: string, seconds: number): Promise<string> {
+  if (isIP(name) !== 0) return name; // an address already
+  const slow = `Looking up "${name}" took over ${seconds} s: use its address instead.`;
+  const timer = setTimeout(() => quit(1, slow), seconds * 1000); // a silent name server
+  const ascii = domainToASCII(name); // exämple.com is looked up as xn--exmple-cua.com
+  const found = await lookup(ascii, { all: true }).catch(() => []); // [] if none is found
+  clearTimeout(timer);
+  const first = found.sort((a, b) => a.family - b.family)[0]; // family 4 before 6
+  const unknown = `No computer named "${name}": check it, or use its address.`;
+  if (first === undefined) quit(1, unknown);
+  return first.address;
 }
 /** Prints one line (help on standard output, a problem on standard error), and exits. */
 function quit(code: number, line: string): never {
@@ -314,41 +393,26 @@ function quit(code: number, line: string): never {
 }
 /** Text from the other side, safe to print: hidden characters become escapes (\x1b). */
 function visible(text: string): string {
-  const plain = !HIDDEN.test(text) && text.search(PILED_UP) < 0;
-  if (plain) return text; // most text: nothing to escape, no walk
+  if (!HIDDEN.test(text) && text.search(PILED_UP) < 0) return text; // most text: as it is
   const marked = text.replace(PILED_UP, escaped); // marks piled on a character: escapes
-  // split() with a group puts each emoji at an odd place, to print whole: its joiners and
-  // tags are hidden characters anywhere else.
-  const parts = marked.split(EMOJI);
-  // A flood of hidden characters is the slow case: so each character's escape is found once,
-  // kept under its code, and the result written as UTF-16 code units into one array.
-  const shown: string[] = []; // by code: each character met so far, as it is printed
-  const units = new Uint16Array(marked.length * 6); // room for 6 units for each one
-  let length = 0; // how many units are written
-  for (const [place, part] of parts.entries()) {
+  // split() with a group puts each emoji at an odd place: it prints whole, as it is, for
+  // its joiners and tags are hidden characters anywhere else.
+  let shown = "";
+  for (const [place, part] of marked.split(EMOJI).entries()) {
     const emoji = place % 2 === 1; // an emoji prints as it is, every character of it
-    for (const char of part) {
-      const code = char.codePointAt(0) ?? 0;
-      let piece = shown[code];
-      if (piece === undefined) {
-        piece = char;
-        if (HIDDEN.test(char)) piece = escaped(char);
-        shown[code] = piece;
-      }
-      if (emoji) piece = char;
-      for (let i = 0; i < piece.length; i++) {
-        units[length] = piece.charCodeAt(i);
-        length++;
-      }
-    }
+    shown += emoji ? part : part.replace(ALL_HIDDEN, escaped);
   }
-  return new TextDecoder("utf-16le").decode(units.subarray(0, length)); // units to text
+  return shown;
 }
-/** A character as an escape code: \x1b, \u202e, \u{e0041}. */
+/** A character as an escape code: \x1b, \u202e, \u{e0041}. Kept: floods repeat a few. */
 function escaped(char: string): string {
+  const known = escapes.get(char);
+  if (known !== undefined) return known;
   const code = char.codePointAt(0) ?? 0;
   const hex = code.toString(16);
-  if (code <= 0xff) return `\\x${hex.padStart(2, "0")}`;
-  if (code <= 0xffff) return `\\u${hex.padStart(4, "0")}`;
-  return `\\u{${hex}}`;
+  let shown = `\\u{${hex}}`;
+  if (code <= 0xffff) shown = `\\u${hex.padStart(4, "0")}`;
+  if (code <= 0xff) shown = `\\x${hex.padStart(2, "0")}`;
+  if (escapes.size < ESCAPES_KEPT) escapes.set(char, shown);
+  return shown;
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bun
+
 // server.ts: the server of the classic sockets tutorial, on Bun.
 //   bun server.ts              serves one client, as the tutorial does
 //   bun server.ts --keep-open  serves a whole class at once, until Ctrl-C
@@ -7,9 +8,11 @@
 // --keep-open also needs classroom.ts beside this file: the rules that keep a class fair.
 // Bun's TCP sockets: https://bun.sh/docs/api/tcp
 
+import { lookup } from "node:dns/promises";
 import { closeSync, openSync, write } from "node:fs";
 import { isIP } from "node:net";
 import { constants, devNull, networkInterfaces } from "node:os";
+import { domainToASCII } from "node:url";
 import { parseArgs } from "node:util";
 import type { Socket, TCPSocketListener } from "bun";
 
@@ -27,29 +30,29 @@ const DEFAULT_PORT = 1337; // the tutorial's port
 const IPV4_OVER_IPV6 = /^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/;
 const WIRED_OR_WIFI = /^(en|eth|wl|wi-?fi|ethernet)/i; // wired and Wi-Fi interfaces
 const LINK_LOCAL = "169.254."; // a self-assigned IPv4 address: nobody else reaches it
+const LOOKUP_WAIT = 5; // seconds a --host name may take to look up
 // Characters that control the terminal, or hide or reorder text: all but tab and newline.
 const HIDDEN =
   /[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}]--[\t\n]]/v;
 const EMOJI = /(\p{RGI_Emoji})/v; // a whole emoji: its joiners and tags are not hidden
+const ALL_HIDDEN = new RegExp(HIDDEN, "gv"); // to replace every one
 const PILED_UP = /(?<=\p{M}{4})\p{M}/gv; // a 5th mark on one character, and on: piled up
+const escapes = new Map<string, string>(); // each hidden character met, with its escape
+const ESCAPES_KEPT = 1000; // escapes kept at most: a few characters make most floods
 const GOT_IT = new TextEncoder().encode("Got it!"); // the tutorial's reply
 const KEEPALIVE = 20_000; // ms of silence before the system checks a client is there
 const STOP_WAIT = 500; // ms Ctrl-C waits for output that a stopped terminal won't take
 const OUTPUT_LIMIT = 2 ** 20; // bytes of output that wait for the terminal, at most
 const RETRY_WAIT = 10; // ms before writing again to a full pipe that does not wait
-const NOTES_PER_SECOND = 20; // lines of one kind on standard error; the rest are counted
 const { host, port, keepOpen, maxClients } = readOptions();
+const hostAddress = await lookUp(host, LOOKUP_WAIT); // the address a --host name is
 const clients = new Set<Socket<Client>>(); // the clients being served now
-// What a client turned away is told, after "The server ".
-let whyNot = "is busy with another client"; // the tutorial's server serves one at a time
-if (keepOpen) whyNot = `is full (${maxClients} at a time)`;
 // Output waits here, in order, for the terminal (see output()): Ctrl-S stops nobody.
 const waiting: { fd: number; bytes: Uint8Array }[] = []; // standard output is 1, error 2
 let waitingBytes = 0; // of all the output waiting
 let writing = false; // whether a write is under way
 let leftOut = 0; // lines left out while too much was waiting
 const whenPrinted: (() => void)[] = []; // who waits until all output is out
-const noted = new Map<string, { second: number; count: number }>(); // lines of each kind
 let room: Classroom | undefined; // with --keep-open: the class's rules
 if (keepOpen) room = await openClassroom();
 
@@ -67,7 +70,7 @@ if (keepOpen) room = await openClassroom();
 let server: TCPSocketListener<Client>;
 try {
   server = Bun.listen<Client>({
-    hostname: host,
+    hostname: hostAddress,
     port,
     // What Bun calls when something happens to a connection: the functions below.
     socket: {
@@ -100,7 +103,8 @@ function onOpen(conn: Socket<Client>): void {
   const address = conn.remoteAddress.replace(IPV4_OVER_IPV6, "");
   const name = hostAndPort(address, conn.remotePort);
   conn.data = { name, address, decoder: new TextDecoder(), unsent: [] };
-  checkDescriptorLeft(); // if none is left, it throws: then Bun calls onError()
+  // Throws if no descriptor is left: Bun calls onError(), which closes this connection
+  closeSync(openSync(devNull, "r")); // (else Bun would retry accept() at full speed)
   // Alone, a second client is turned away; a class may make room for it, if that is fair.
   if (clients.size >= maxClients && !room?.makeRoom(conn)) {
     turnAway(conn);
@@ -178,7 +182,7 @@ function sendAll(socket: Socket<{ unsent: Unsent[] }>, bytes: Uint8Array): Promi
     if (firstInLine) flush(socket); // otherwise a flush is already under way
   });
 }
-/** Writes the queue until it is empty or the socket is full; Bun calls it again at drain. */
+/** Writes the queue until it is empty, or the socket is full (Bun calls it at drain). */
 function flush(socket: Socket<{ unsent: Unsent[] }>): void {
   while (socket.data.unsent.length > 0) {
     const head = socket.data.unsent[0]!; // the oldest; "!": the loop checks there is one
@@ -199,27 +203,24 @@ function print(line: string): void {
 
 /** Prints a client's text: alone, every byte of it; in a class, within its share. */
 function show(conn: Socket<Client>, text: string): Promise<void> {
-  if (room) {
-    room.show(conn, text);
-    return Promise.resolve(); // a class: the terminal's pace never holds up the replies
-  }
+  // In a class the promise is settled at once: the terminal's pace holds up no reply.
+  if (room) return room.show(conn, text);
   if (text !== "") print(visible(text));
   return printed(); // alone: the next chunk waits until the terminal has taken this one
 }
 /** One client too many: say why, and close the connection in order. */
 function turnAway(conn: Socket<Client>): void {
+  let whyNot = "is busy with another client"; // the tutorial's server: one at a time
+  if (keepOpen) whyNot = `is full (${maxClients} at a time)`;
   note("clients turned away", `Turned away ${conn.data.name}: the server ${whyNot}.`);
   conn.end(`The server ${whyNot}: try again later.`);
-}
-/** Throws if no file descriptor is left (else Bun would retry accept() at full speed). */
-function checkDescriptorLeft(): void {
-  closeSync(openSync(devNull, "r"));
 }
 /** Loads classroom.ts, the class's rules: who gets a place, and who gets the projector. */
 async function openClassroom(): Promise<Classroom> {
   try {
     const { Classroom } = await import("./classroom.ts");
-    return new Classroom({ clients, maxClients, print, note, visible });
+    const printError = (line: string) => output(2, line);
+    return new Classroom({ clients, maxClients, print, printError, visible });
   } catch {
     quit(1, "--keep-open needs classroom.ts in the folder of server.ts: copy it there.");
   }
@@ -251,8 +252,7 @@ function writeNext(): void {
   write(first.fd, bytes, (problem, written) => {
     // A pipe set not to block (by another program) may be full: then try again shortly.
     const full = (problem as { code?: string } | null)?.code === "EAGAIN";
-    let gone = written;
-    if (problem && !full) gone = bytes.length; // output closed (| head): drop it
+    const gone = problem && !full ? bytes.length : written; // closed (| head): dropped
     waitingBytes -= gone;
     const rest = bytes.subarray(gone); // what the system did not take this time
     if (rest.length > 0) waiting.unshift({ fd: first.fd, bytes: rest });
@@ -271,22 +271,10 @@ function printed(): Promise<void> {
     else whenPrinted.push(done);
   });
 }
-/** A line on standard error; of one kind, 20 a second at most, and then how many more. */
+/** A line on standard error; in a class, of one kind 20 a second (see classroom.ts). */
 function note(kind: string, line: string): void {
-  const second = Math.floor(performance.now() / 1000);
-  let tally = noted.get(kind);
-  if (tally === undefined || tally.second !== second) {
-    tally = { second, count: 0 };
-    noted.set(kind, tally);
-  }
-  tally.count++;
-  if (tally.count <= NOTES_PER_SECOND) output(2, line);
-  if (tally.count !== NOTES_PER_SECOND + 1) return;
-  // The first line left out this second: a second later, say how many were.
-  setTimeout(() => {
-    const more = tally.count - NOTES_PER_SECOND;
-    output(2, `(and ${more} more lines of ${kind} in that second, not printed)`);
-  }, 1000);
+  if (room) room.note(kind, line);
+  else output(2, line); // alone: one client, and then the server ends
 }
 /** Where the server listens, and the command that reaches it from here and elsewhere. */
 function printHowToConnect(): void {
@@ -295,8 +283,7 @@ function printHowToConnect(): void {
   const banner = [`Listening on ${hostAndPort(host, server.port)}; Ctrl-C stops.`];
   if (everywhere) banner.push(`On this computer: bun client.ts${portOption}`);
   else banner.push(`On this computer: bun client.ts ${host}${portOption}`);
-  let others: Address[] = []; // none to list unless it listens on every address
-  if (everywhere) others = addressesForOthers();
+  const others = everywhere ? addressesForOthers() : []; // none unless on every address
   for (const { via, address } of others) {
     const command = `bun client.ts ${address}${portOption}`;
     banner.push(`From another computer, over ${via}: ${command}`);
@@ -312,14 +299,12 @@ function addressesForOthers(): Address[] {
   const found: Address[] = [];
   for (const [via, addresses] of Object.entries(networkInterfaces())) {
     for (const { address, family, internal } of addresses ?? []) {
-      if (family === "IPv4" && !internal && !address.startsWith(LINK_LOCAL)) {
-        found.push({ via, address });
-      }
+      const reachable = family === "IPv4" && !internal && !address.startsWith(LINK_LOCAL);
+      if (reachable) found.push({ via, address });
     }
   }
-  const first = found.filter(({ via }) => WIRED_OR_WIFI.test(via));
-  const rest = found.filter(({ via }) => !WIRED_OR_WIFI.test(via));
-  return [...first, ...rest];
+  const later = (one: Address) => Number(!WIRED_OR_WIFI.test(one.via)); // 0 first, then 1
+  return found.sort((a, b) => later(a) - later(b)); // a stable sort: the rest keep order
 }
 /** Turns a failure to listen into one line that says what happened and what to do. */
 function explain(problem: unknown): string {
@@ -388,7 +373,19 @@ function isThisComputer(host: string): boolean {
 }
 /** A host alone, as the tutorial writes one: a name or address; no brackets, no port. */
 function checkHost(host: string): string {
-  const name = /^[\w.-]+$/; // a name or IPv4 address: letters, digits, "_", "-" and "."
+  const name = /^[\p{L}\p{N}\p{M}_.-]+$/u; // a name, in any script, or an IPv4 address
+  const numbers = /^[\d.]+$/; // digits and dots: meant as an IPv4 address, or a port
+  const linkLocal = /^fe[89ab]/i; // fe80::1: the same on every network, so which one?
+  const group = /^(22[4-9]|23\d)\.|^255\.255\.255\.255$|^ff/i; // multicast, broadcast
+  if (isIP(host) === 0 && numbers.test(host)) {
+    const example = `such as 192.168.1.20 or 0.0.0.0 (for a port: --port ${host})`;
+    throw Error(`"${host}" is not an address: one has four numbers, ${example}`);
+  }
+  const scope = `add its interface, as in ${host}%eth0 (Windows: %12)`;
+  if (isIP(host) === 6 && linkLocal.test(host) && !host.includes("%"))
+    throw Error(`"${host}" is link-local: ${scope}`);
+  const many = "a multicast or broadcast address: TCP needs one computer's";
+  if (isIP(host) !== 0 && group.test(host)) throw Error(`${host} is ${many}`);
   if (isIP(host) !== 0 || name.test(host)) return host; // isIP: 4 or 6, or 0 for neither
   throw Error(`"${host}" is not a name or address alone, such as ::1: give the port with --port`);
 }
@@ -400,7 +397,25 @@ function whole(text: string, min: number, max: number, option: string): number {
 }
 /** The first line of an error's message: parseArgs adds advice on further lines. */
 function firstLine(problem: unknown): string {
-  return String((problem as Error).message).split("\n")[0] ?? "";
+  const line = String((problem as Error).message).split("\n")[0] ?? "";
+  const ambiguous = line.match(/^Option '(--[\w-]+)' argument is ambiguous/); // --port -1
+  if (ambiguous === null) return line;
+  const option = ambiguous[1];
+  const dash = `one that starts with "-" is written ${option}=-1`;
+  return `${option} needs a value after it (${dash})`;
+}
+/** A name's address, as Python's connect() and bind() find it: IPv4 first, as theirs. */
+async function lookUp(name: string, seconds: number): Promise<string> {
+  if (isIP(name) !== 0) return name; // an address already
+  const slow = `Looking up "${name}" took over ${seconds} s: use its address instead.`;
+  const timer = setTimeout(() => quit(1, slow), seconds * 1000); // a silent name server
+  const ascii = domainToASCII(name); // exämple.com is looked up as xn--exmple-cua.com
+  const found = await lookup(ascii, { all: true }).catch(() => []); // [] if none is found
+  clearTimeout(timer);
+  const first = found.sort((a, b) => a.family - b.family)[0]; // family 4 before 6
+  const unknown = `No computer named "${name}": check it, or use its address.`;
+  if (first === undefined) quit(1, unknown);
+  return first.address;
 }
 /** Prints one line (help on standard output, a problem on standard error), and exits. */
 function quit(code: number, line: string): never {
@@ -410,41 +425,26 @@ function quit(code: number, line: string): never {
 }
 /** Text from the other side, safe to print: hidden characters become escapes (\x1b). */
 function visible(text: string): string {
-  const plain = !HIDDEN.test(text) && text.search(PILED_UP) < 0;
-  if (plain) return text; // most text: nothing to escape, no walk
+  if (!HIDDEN.test(text) && text.search(PILED_UP) < 0) return text; // most text: as it is
   const marked = text.replace(PILED_UP, escaped); // marks piled on a character: escapes
-  // split() with a group puts each emoji at an odd place, to print whole: its joiners and
-  // tags are hidden characters anywhere else.
-  const parts = marked.split(EMOJI);
-  // A flood of hidden characters is the slow case: so each character's escape is found once,
-  // kept under its code, and the result written as UTF-16 code units into one array.
-  const shown: string[] = []; // by code: each character met so far, as it is printed
-  const units = new Uint16Array(marked.length * 6); // room for 6 units for each one
-  let length = 0; // how many units are written
-  for (const [place, part] of parts.entries()) {
+  // split() with a group puts each emoji at an odd place: it prints whole, as it is, for
+  // its joiners and tags are hidden characters anywhere else.
+  let shown = "";
+  for (const [place, part] of marked.split(EMOJI).entries()) {
     const emoji = place % 2 === 1; // an emoji prints as it is, every character of it
-    for (const char of part) {
-      const code = char.codePointAt(0) ?? 0;
-      let piece = shown[code];
-      if (piece === undefined) {
-        piece = char;
-        if (HIDDEN.test(char)) piece = escaped(char);
-        shown[code] = piece;
-      }
-      if (emoji) piece = char;
-      for (let i = 0; i < piece.length; i++) {
-        units[length] = piece.charCodeAt(i);
-        length++;
-      }
-    }
+    shown += emoji ? part : part.replace(ALL_HIDDEN, escaped);
   }
-  return new TextDecoder("utf-16le").decode(units.subarray(0, length)); // units to text
+  return shown;
 }
-/** A character as an escape code: \x1b, \u202e, \u{e0041}. */
+/** A character as an escape code: \x1b, \u202e, \u{e0041}. Kept: floods repeat a few. */
 function escaped(char: string): string {
+  const known = escapes.get(char);
+  if (known !== undefined) return known;
   const code = char.codePointAt(0) ?? 0;
   const hex = code.toString(16);
-  if (code <= 0xff) return `\\x${hex.padStart(2, "0")}`;
-  if (code <= 0xffff) return `\\u${hex.padStart(4, "0")}`;
-  return `\\u{${hex}}`;
+  let shown = `\\u{${hex}}`;
+  if (code <= 0xffff) shown = `\\u${hex.padStart(4, "0")}`;
+  if (code <= 0xff) shown = `\\x${hex.padStart(2, "0")}`;
+  if (escapes.size < ESCAPES_KEPT) escapes.set(char, shown);
+  return shown;
 }

@@ -6,7 +6,7 @@
 // killed run left behind (processes, network namespaces) is removed when the next run starts.
 
 import { expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import type { Socket, Subprocess } from "bun";
@@ -37,7 +37,10 @@ export async function cleanUp(): Promise<void> {
   groups.clear();
   for (const proc of all) proc.kill("SIGKILL");
   await Promise.all(all.map((proc) => proc.exited));
-  for (const ns of namespaces) Bun.spawnSync(["ip", "netns", "del", ns], { stderr: "ignore" });
+  for (const ns of namespaces) {
+    Bun.spawnSync(["ip", "netns", "del", ns], { stderr: "ignore" });
+    rmSync(join("/etc/netns", ns), { recursive: true, force: true }); // its own resolv.conf
+  }
   namespaces.clear();
 }
 
@@ -73,6 +76,7 @@ export function removeLeftovers(): void {
     const pids = Bun.spawnSync(["ip", "netns", "pids", ns]).stdout.toString().split(/\s+/);
     for (const pid of pids.filter(Boolean)) process.kill(Number(pid), "SIGKILL");
     Bun.spawnSync(["ip", "netns", "del", ns], { stderr: "ignore" });
+    rmSync(join("/etc/netns", ns), { recursive: true, force: true });
   }
 }
 
@@ -366,7 +370,9 @@ export function usageMistake(script: string, args: readonly string[], says: stri
   test(
     `${name} ${args.map((a) => JSON.stringify(a)).join(" ")} is a usage mistake: "${says}"; exit 2`,
     async () => {
-      const proc = spawnScript(script, [...args]);
+      // Offline where it can be: were the mistake taken, "1337" would be sent to 0.0.5.57.
+      const offline = noOffline === "" ? OFFLINE : [];
+      const proc = spawn([...offline, "bun", script, ...args]);
       expect(await proc.exit()).toBe(2);
       const lines = proc.stderr.trim().split("\n");
       expect(lines).toHaveLength(2);
@@ -433,6 +439,19 @@ export function spawnInTerminal(cmd: string[], cols: number, env: Record<string,
   };
 }
 
+/**
+ * A command's prefix that runs it with no network at all (`unshare -n`: loopback only, and
+ * down): a name to look up or an address off this computer then goes nowhere.
+ */
+export const OFFLINE = ["unshare", "-n"];
+/** Why a test cannot run offline here, or "". */
+export const noOffline =
+  process.platform !== "linux" || process.getuid?.() !== 0
+    ? "it needs root on Linux (unshare -n)"
+    : !Bun.which("unshare")
+      ? "it needs unshare (util-linux)"
+      : "";
+
 /** Why the tests with two computers (network namespaces) cannot run here, or "". */
 export const noNamespaces =
   process.getuid?.() !== 0
@@ -471,5 +490,10 @@ export async function twoComputers(word: string, subnet: string) {
   }
   const inHost = (host: string, cmd: string[], options: SpawnOptions = {}) =>
     spawn(["ip", "netns", "exec", host, ...cmd], options);
-  return { hosts, ip, inHost, serverIP: `${subnet}.1`, clientIP: `${subnet}.2` };
+  /** Gives one host a file of its own in /etc: `ip netns exec` mounts it over the real one. */
+  const etcFile = (host: string, name: string, text: string) => {
+    mkdirSync(join("/etc/netns", host), { recursive: true });
+    writeFileSync(join("/etc/netns", host, name), text);
+  };
+  return { hosts, ip, inHost, etcFile, serverIP: `${subnet}.1`, clientIP: `${subnet}.2` };
 }

@@ -6,6 +6,8 @@
 const code = process.env.FAIL_WITH ?? "EHOSTUNREACH";
 const failure = () => Object.assign(new Error(`${code}: as the system says it`), { code });
 Bun.connect = (() => Promise.reject(failure())) as unknown as typeof Bun.connect;
+// The client asks for a route first (a UDP socket that sends nothing): say there is one.
+Bun.udpSocket = (async () => ({ close() {} })) as unknown as typeof Bun.udpSocket;
 Bun.listen = (() => {
   throw failure();
 }) as unknown as typeof Bun.listen;
