@@ -147,7 +147,9 @@ describe("errors a person makes", () => {
       T,
     );
 
-  test.skipIf(!PYTHON)(
+  // Windows refuses a connection past a full listen queue: no silent server on loopback there.
+  if (!POSIX) console.error("skipped: a silent server: Windows refuses past a full queue");
+  test.skipIf(!PYTHON || !POSIX)(
     "client, no answer at all: gives up after --timeout and names the firewall; exit 1",
     async () => {
       const silent = startPeer("silent.py");

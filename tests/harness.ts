@@ -88,9 +88,18 @@ export type SpawnOptions = {
   group?: boolean; // in a process group of its own, which cleanUp kills whole (a pipeline)
 };
 
+// A process group of its own: the setsid command (Linux), or Python's os.setsid() (macOS
+// has no setsid command). Windows has neither, and its tests start no pipelines.
+const SETSID_PY = "import os, sys; os.setsid(); os.execvp(sys.argv[1], sys.argv[1:])";
+const newGroup = Bun.which("setsid")
+  ? ["setsid"]
+  : Bun.which("python3") && process.platform !== "win32"
+    ? ["python3", "-c", SETSID_PY]
+    : [];
+
 /** The one way the tests start a process: collected, and killed after the test. */
 export function spawn(cmd: string[], options: SpawnOptions = {}): Running {
-  const setsid = options.group && Bun.which("setsid") ? ["setsid"] : [];
+  const setsid = options.group ? newGroup : [];
   const proc = Bun.spawn([...withParent, ...setsid, ...cmd], {
     cwd: options.cwd ?? ROOT,
     stdin: (options.stdin ?? "ignore") as "pipe",

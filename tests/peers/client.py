@@ -6,6 +6,8 @@ given on the command line, and prints each reply, the way the tutorial's client 
 import socket
 import sys
 
+sys.stdout.reconfigure(newline="\n")  # "\n" on Windows too, as the tests read it
+
 port = int(sys.argv[1])
 with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
     for message in sys.argv[2:]:

@@ -12,6 +12,8 @@ import socket
 import sys
 import time
 
+sys.stdout.reconfigure(newline="\n")  # "\n" on Windows too, as the tests read it
+
 port, source, count, mode = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
 if "-" in source:
     first, last = source.rsplit(".", 1)[1].split("-")

@@ -10,6 +10,8 @@ import socket
 import sys
 import time
 
+sys.stdout.reconfigure(newline="\n")  # "\n" on Windows too, as the tests read it
+
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -9,6 +9,8 @@ import socket
 import struct
 import sys
 
+sys.stdout.reconfigure(newline="\n")  # "\n" on Windows too, as the tests read it
+
 
 def reset(sock):
     # SO_LINGER on, with a time of 0: close() sends RST instead of FIN.

@@ -6,6 +6,8 @@ does (print each chunk, answer b'Got it!'), on a free port that it prints first.
 import socket
 import sys
 
+sys.stdout.reconfigure(newline="\n")  # "\n" on Windows too, as the tests read it
+
 with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
     listener.bind(("127.0.0.1", 0))
     listener.listen()

@@ -5,7 +5,10 @@ as a firewall that drops packets does. Prints its port, then waits to be killed.
     python3 silent.py
 """
 import socket
+import sys
 import time
+
+sys.stdout.reconfigure(newline="\n")  # "\n" on Windows too, as the tests read it
 
 listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 listener.bind(("127.0.0.1", 0))
