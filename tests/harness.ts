@@ -323,7 +323,9 @@ export function hasStackTrace(text: string): boolean {
   return /^\s+at .+[:(]/m.test(text) || /Bun v\d+\.\d+/.test(text) || /^\s*\d+ \| /m.test(text);
 }
 
-export const PYTHON = Bun.which("python3");
+// Windows installs Python as python.exe, with no python3.exe beside it.
+const windows = process.platform === "win32";
+export const PYTHON = Bun.which("python3") ?? (windows ? Bun.which("python") : null);
 
 /** Signals (SIGINT, SIGHUP, SIGSTOP, ...) and a POSIX shell: not on Windows, where they skip. */
 export const POSIX = process.platform !== "win32";
