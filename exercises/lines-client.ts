@@ -4,7 +4,11 @@
 // three messages at once, as one write: the server still tells them apart.
 //   bun exercises/lines-client.ts [--port PORT]
 import { parseArgs } from "node:util";
+import { giveUpAfter, oneLineErrors } from "./run-server";
 
+oneLineErrors(); // nobody listening, a mistyped option: one line, not a stack trace
+// server.ts answers "Got it!" with no newline: a reply that never ends, here.
+giveUpAfter("No whole reply (ending in a newline): is it lines-server.ts that runs there?");
 const { values } = parseArgs({ options: { port: { type: "string", default: "1337" } } });
 let received = "";
 let wake = () => {};

@@ -4,7 +4,9 @@
 // when several arrive in one read. Run it like the original, then lines-client.ts:
 //   bun exercises/lines-server.ts [--port PORT]
 import { parseArgs } from "node:util";
+import { oneLineErrors } from "./run-server";
 
+oneLineErrors(); // a port in use, a mistyped option: one line, not a stack trace
 const { values } = parseArgs({ options: { port: { type: "string", default: "1337" } } });
 const server = Bun.listen<{ rest: string; decoder: TextDecoder }>({
   hostname: "0.0.0.0",

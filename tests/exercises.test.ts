@@ -3,11 +3,19 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { cleanUp, ROOT, spawnScript } from "./harness";
+import {
+  cleanUp,
+  freePort,
+  POSIX,
+  ROOT,
+  spawnScript,
+  startClient,
+  startServer,
+} from "./harness";
 
 afterEach(cleanUp);
 
-const T = 20_000;
+const T = 30_000;
 const exercise = (name: string, args: string[] = []) =>
   spawnScript(join(ROOT, "exercises", `${name}.ts`), args);
 
@@ -48,6 +56,49 @@ describe("exercises", () => {
       expect(await run.exit()).toBe(0);
       expect(run.stdout).toMatch(/The server is busy with another client: try again later\./);
       expect(run.stdout).toContain("and exits with status 1");
+    },
+    T,
+  );
+
+  test.skipIf(!POSIX)(
+    "5: Ctrl-C on the server: the client says the server closed the connection; Ctrl-C on the client: the server ends as after a goodbye",
+    async () => {
+      let server = await startServer();
+      let client = startClient(["--port", String(server.port)]);
+      client.proc.stdin!.write("hello\n");
+      await client.waitFor(/Got it!/, "stdout");
+      server.proc.kill("SIGINT");
+      expect(await client.exit()).toBe(1);
+      expect(client.stderr).toBe("The server closed the connection.\n"); // as the answer says
+      server = await startServer();
+      client = startClient(["--port", String(server.port)]);
+      client.proc.stdin!.write("hello\n");
+      await client.waitFor(/Got it!/, "stdout");
+      client.proc.kill("SIGINT");
+      expect(await client.exit()).toBe(130);
+      expect(await server.exit()).toBe(0); // an end in order, not an error
+      expect(server.stderr).not.toContain("abruptly");
+    },
+    T,
+  );
+
+  test(
+    "4: a port in use, nobody listening, or server.ts instead of lines-server.ts: one line each, exit 1, no wait without end",
+    async () => {
+      const busy = await startServer(["--keep-open"]);
+      const taken = exercise("lines-server", ["--port", String(busy.port)]);
+      expect(await taken.exit()).toBe(1);
+      expect(taken.stderr).toBe("The port is in use: stop the other server (Ctrl-C) first.\n");
+      const nobody = exercise("lines-client", ["--port", String(freePort())]);
+      expect(await nobody.exit()).toBe(1);
+      expect(nobody.stderr).toBe("Nobody listens there: start the server first.\n");
+      const started = performance.now();
+      const wrong = exercise("lines-client", ["--port", String(busy.port)]);
+      expect(await wrong.exit()).toBe(1);
+      expect((performance.now() - started) / 1000).toBeLessThan(15);
+      expect(wrong.stderr).toBe(
+        "No whole reply (ending in a newline): is it lines-server.ts that runs there?\n",
+      );
     },
     T,
   );
