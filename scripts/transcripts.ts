@@ -117,6 +117,55 @@ function removeComputers(): void {
     Bun.spawnSync(["ip", "netns", "del", host], { stderr: "ignore" });
 }
 
+/** A command run on the server's computer, as a transcript: `$ command`, then its output. */
+function onServer(command: string[]): string {
+  const run = Bun.spawnSync(["ip", "netns", "exec", HOSTS.server, ...command]);
+  const shown = command.map((word) => (/[\s=()]/.test(word) ? `'${word}'` : word)).join(" ");
+  return `$ ${shown}\n${run.stdout.toString().trimEnd()}`;
+}
+
+/** What the system's own tool lists while a client is connected: ss on Linux. */
+let sockets = "";
+
+/** Starts capturing the packets of port 1337 on the server's eth0 (scripts/capture.py). */
+async function startCapture(): Promise<{ stop(): Promise<string> }> {
+  const command = ["python3", "scripts/capture.py", "eth0"];
+  const proc = Bun.spawn(["ip", "netns", "exec", HOSTS.server, ...command], {
+    cwd: ROOT,
+    stdout: "pipe",
+  });
+  const reader = proc.stdout.getReader();
+  let text = "";
+  while (!text.includes("ready\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("scripts/capture.py did not start (it needs python3 and root)");
+    text += new TextDecoder().decode(value);
+  }
+  let wake = () => {};
+  const rest = (async () => {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      text += new TextDecoder().decode(r.value);
+      wake();
+    }
+  })();
+  // The end: both FINs, and the ACK of the last one.
+  const ended = () => /Flags \[F\.\][^]*Flags \[F\.\][^\n]*\n[^\n]+\n/.test(text);
+  return {
+    async stop() {
+      const deadline = Date.now() + 2000;
+      while (!ended() && Date.now() < deadline) {
+        await new Promise<void>((woken) => {
+          wake = woken;
+          setTimeout(woken, 100);
+        });
+      }
+      proc.kill("SIGTERM");
+      await rest;
+      return `$ ${command.join(" ")}\n${text.replace("ready\n", "").trimEnd()}`;
+    },
+  };
+}
+
 /** The tutorial's test: start the server, start the client, type two messages, Ctrl-D. */
 async function conversation(
   clientHost: string,
@@ -129,6 +178,10 @@ async function conversation(
     client = new Terminal(clientHost, ["client.ts", ...clientArgs]);
     await client.waitFor("Type your msg here: ");
     await server.waitFor("Connection from : ");
+    if (clientHost === HOSTS.client) {
+      const listening = onServer(["ss", "-tln", "sport = :1337"]);
+      sockets = `${listening}\n${onServer(["ss", "-tn", "sport = :1337"])}`;
+    }
     for (const [n, message] of ["Hello, server!", "How are you?"].entries()) {
       client.type(`${message}\r`);
       await server.waitFor(`${message}\n`);
@@ -152,8 +205,15 @@ export async function makeTranscripts(): Promise<Record<string, string>> {
   try {
     await makeComputers();
     const local = await conversation(HOSTS.server, []);
+    // One port for the client's side, so that the listing is the same on every run.
+    const range = "net.ipv4.ip_local_port_range=50000 50000";
+    ip("netns", "exec", HOSTS.client, "sysctl", "-qw", range);
+    const capture = await startCapture();
     const remote = await conversation(HOSTS.client, [SERVER_IP]);
+    const packets = await capture.stop();
     return {
+      sockets,
+      packets,
       "local-server": local.server,
       "local-client": local.client,
       "remote-server": remote.server,

@@ -112,10 +112,13 @@ describe.skipIf(mutating)("WALKTHROUGH.md", () => {
 // What the scripts print, run for real: this holds under mutation testing too.
 describe("WALKTHROUGH.md transcripts", () => {
   const canRun =
-    process.getuid?.() === 0 && Bun.which("ip") !== null && process.platform === "linux";
+    process.getuid?.() === 0 &&
+    Bun.which("ip") !== null &&
+    Bun.which("python3") !== null &&
+    process.platform === "linux";
   if (!canRun)
     console.error(
-      "skipped: checking the transcripts needs root and ip (network namespaces) on Linux",
+      "skipped: checking the transcripts needs root, ip (network namespaces) and python3 on Linux",
     );
   test.skipIf(!canRun)(
     "its transcripts match what the scripts print today",
@@ -139,4 +142,35 @@ describe("WALKTHROUGH.md transcripts", () => {
     },
     30_000,
   );
+});
+
+// The plans: each lesson's parts, their minutes, and the section read aloud in each.
+const WORDS_A_MINUTE = 130; // spoken, at a teacher's pace
+/** What a teacher reads aloud of a section: its prose, without code, tables or comments. */
+function spokenMinutes(title: string): number {
+  const prose = section(title)
+    .replace(/```[\s\S]*?```/g, "")
+    .replace(/<!--[\s\S]*?-->/g, "")
+    .replace(/^\|.*$/gm, "");
+  return (prose.match(/\S+/g)?.length ?? 0) / WORDS_A_MINUTE;
+}
+describe("the lesson plans", () => {
+  for (const lesson of [
+    "Lesson 1: one computer",
+    "Lesson 2: two computers and the class",
+    "Lesson 3 (optional): from echo to chat",
+  ]) {
+    test(`${lesson}: its parts fit 45 minutes, and each reading fits its part at ${WORDS_A_MINUTE} words a minute`, () => {
+      const rows = [...section(lesson).matchAll(/^\| (\d+) \| [^|]+ \|([^|]*)\|$/gm)];
+      expect(rows.length).toBeGreaterThan(2);
+      const total = rows.reduce((sum, row) => sum + Number(row[1]), 0);
+      expect(total).toBeLessThanOrEqual(45);
+      for (const [, minutes, read] of rows) {
+        const title = read!.trim();
+        if (title === "") continue; // an activity: nothing to read aloud
+        const needed = Math.ceil(spokenMinutes(title));
+        expect([title, needed <= Number(minutes)]).toEqual([title, true]);
+      }
+    });
+  }
 });

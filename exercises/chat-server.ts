@@ -1,0 +1,104 @@
+#!/usr/bin/env bun
+// Lesson 3: from echo to chat. server.ts answers each message "Got it!"; this server sends
+// each line to everyone else instead. Three ideas on top of server.ts:
+//   1. messages end with "\n" (exercise 4), so a line is whole however the reads fall;
+//   2. each client's first line is its name, and every line it sends goes out under it;
+//   3. a client that does not read (its output waits) cannot make the server keep its
+//      lines without end: past MAX_WAITING bytes it is disconnected, and the others told.
+//   bun exercises/chat-server.ts [--port PORT]      then, for each person:
+//   bun exercises/chat-client.ts [HOST] [--port PORT]
+import { parseArgs } from "node:util";
+import type { Socket } from "bun";
+import { oneLineErrors } from "./run-server";
+
+type Person = {
+  name: string; // "" until the first line arrives
+  rest: string; // the start of a line still coming
+  decoder: TextDecoder; // bytes to text, a character split between reads kept whole
+  waiting: Uint8Array[]; // what write() could not send yet, oldest first
+  waitingBytes: number; // their total
+};
+const MAX_LINE = 4096; // bytes of one line, at most: a terminal cuts a typed line there too
+const MAX_WAITING = 64 * 1024; // bytes waiting for one slow reader, at most
+const MAX_NAME = 20; // characters of a name
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu; // escape codes and invisible characters
+
+oneLineErrors(); // a port in use: one line, not a stack trace
+const { values } = parseArgs({ options: { port: { type: "string", default: "1337" } } });
+const people = new Set<Socket<Person>>();
+const server = Bun.listen<Person>({
+  hostname: "0.0.0.0",
+  port: Number(values.port),
+  socket: {
+    open(conn) {
+      conn.data = { name: "", rest: "", decoder: new TextDecoder(), waiting: [], waitingBytes: 0 };
+      people.add(conn);
+      send(conn, "Welcome! Type your name, then Enter.");
+    },
+    data(conn, bytes) {
+      const lines = (conn.data.rest + conn.data.decoder.decode(bytes, { stream: true })).split(
+        "\n",
+      );
+      conn.data.rest = lines.pop() ?? ""; // no "\n" yet: the line goes on in the next read
+      const tooLong = [...lines, conn.data.rest].some((line) => line.length > MAX_LINE);
+      if (tooLong) return bye(conn, "sent a line longer than 4 KiB");
+      for (const line of lines) said(conn, line.replace(/\r$/, "").replace(HIDDEN, "?"));
+    },
+    drain: flush, // the slow reader read some: send what waits
+    close(conn) {
+      const wasHere = people.delete(conn); // not if bye() sent it away
+      if (wasHere && conn.data.name) everyone(`* ${conn.data.name} left`, conn);
+    },
+  },
+});
+console.error(`Chat on port ${server.port}: bun exercises/chat-client.ts --port ${server.port}`);
+
+/** One whole line from a person: its name first, then its messages to all the others. */
+function said(conn: Socket<Person>, line: string): void {
+  if (line.trim() === "") return; // nothing to say
+  if (conn.data.name === "") {
+    conn.data.name = line.trim().slice(0, MAX_NAME);
+    send(conn, `Hello, ${conn.data.name}. ${people.size - 1} other(s) here.`);
+    everyone(`* ${conn.data.name} joined`, conn);
+    return;
+  }
+  console.log(`${conn.data.name}: ${line}`);
+  everyone(`${conn.data.name}: ${line}`, conn);
+}
+
+/** A line to everyone who has a name, but `from`. */
+function everyone(line: string, from: Socket<Person>): void {
+  for (const other of people) if (other !== from && other.data.name) send(other, line);
+}
+
+/** A line to one person; what write() cannot send now waits, up to MAX_WAITING. */
+function send(conn: Socket<Person>, line: string): void {
+  const bytes = new TextEncoder().encode(`${line}\n`);
+  conn.data.waiting.push(bytes);
+  conn.data.waitingBytes += bytes.length;
+  if (conn.data.waitingBytes > MAX_WAITING) return bye(conn, "was too slow to read");
+  if (conn.data.waiting.length === 1) flush(conn); // else a flush is under way
+}
+
+/** Writes what waits until the socket is full (then Bun calls drain) or nothing waits. */
+function flush(conn: Socket<Person>): void {
+  while (conn.data.waiting.length > 0) {
+    const head = conn.data.waiting[0]!;
+    const written = Math.max(conn.write(head), 0); // -1: closing
+    conn.data.waitingBytes -= written;
+    if (written < head.length) {
+      conn.data.waiting[0] = head.subarray(written);
+      return;
+    }
+    conn.data.waiting.shift();
+  }
+}
+
+/** Disconnects one person, and tells the others why. */
+function bye(conn: Socket<Person>, why: string): void {
+  people.delete(conn); // at once: nothing more is sent to it
+  const name = conn.data.name || "someone";
+  console.error(`${name} ${why}: disconnected.`);
+  everyone(`* ${name} ${why}, and was disconnected`, conn);
+  conn.terminate(); // what waits for it is dropped: the point of the limit
+}
