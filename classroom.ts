@@ -15,7 +15,7 @@ type Server = {
   clients: Set<Socket<Client>>; // the clients being served now, oldest first
   maxClients: number; // --max-clients
   print: (line: string) => void; // a line on standard output, in turn
-  printError: (line: string) => void; // a line on standard error, in turn
+  output: (fd: number, line: string) => void; // a line on standard error (2), in turn
   visible: (text: string) => string; // text with its hidden characters as escapes
 };
 type Budget = { rows: number; at: number }; // rows it may show now, worked out at this time
@@ -111,17 +111,20 @@ export class Classroom {
       this.noted.set(kind, tally);
     }
     tally.count++;
-    if (tally.count <= NOTES_PER_SECOND) this.server.printError(line);
+    if (tally.count <= NOTES_PER_SECOND) this.server.output(2, line);
     if (tally.count !== NOTES_PER_SECOND + 1) return;
     // The first line left out this second: a second later, say how many were.
     setTimeout(() => {
       const more = tally.count - NOTES_PER_SECOND;
-      this.server.printError(`(and ${more} more lines of ${kind} in that second, not printed)`);
+      const counted = `(and ${more} more lines of ${kind} in that second, not printed)`;
+      this.server.output(2, counted);
     }, 1000);
   }
 
-  /** A client has left: count what was held back now, rather than later. */
-  leave(conn: Socket<Client>): void {
+  /** A client has left (`left`: how, if it was in the room): say so, and what was held back. */
+  leave(conn: Socket<Client>, left: string): void {
+    const connected = `${this.server.clients.size} connected`;
+    if (left !== "") this.note("clients leaving", `${conn.data.name} ${left}; ${connected}.`);
     this.report(conn);
     const same = (client: Socket<Client>) => client.data.address === conn.data.address;
     const others = [...this.server.clients].some((client) => client !== conn && same(client));

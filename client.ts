@@ -40,14 +40,16 @@ const escapes = new Map<string, string>(); // each hidden character met, with it
 const ESCAPES_KEPT = 1000; // escapes kept at most: a few characters make most floods
 const GRACE = 20; // ms to wait for a hang-up right behind a reply: the first, and the last
 const SURE = 500; // ms: a refusal sooner than this came from the computer itself
+const TRACES_PER_SECOND = 20; // --trace lines a second, at most: a flood stays a trace
 const APART = "school or guest Wi-Fi may keep devices apart: try a phone's hotspot";
 
-const { host, port, timeout } = readOptions();
+const { host, port, timeout, tracing } = readOptions();
 const where = hostAndPort(host, port); // the server, as the lines below name it
 const lines = readLines(); // standard input, a line at a time
 let stopping = false; // true once Ctrl-C or a signal is closing the connection
 let firstReply = true; // no reply has come yet, or the first came GRACE ago at most
 let atPrompt = false; // the prompt waits on the terminal's line: a notice needs its own
+let tracedNow = { second: 0, count: 0 }; // --trace lines this second
 process.on("uncaughtException", giveUp); // the unforeseen: one line, not a stack trace
 process.on("unhandledRejection", giveUp);
 process.stdout.on("error", () => {}); // output closed early (| head): keep going quietly
@@ -81,12 +83,13 @@ const connecting = Bun.connect<Server>({
   // What Bun calls when something happens to the connection: the functions below.
   socket: {
     data: onData, // bytes have arrived
-    drain: flush, // there is room to send again: send what write() could not
+    drain: onDrain, // there is room to send again: send what write() could not
     close: onClose, // the connection is gone
   },
 });
 const failed = (problem: unknown) => cannotConnect(problem, performance.now() - started);
 const s = await within("answer", connecting.catch(failed));
+traceEvent(`Bun.connect() resolves (${where})`, "s.connect() returns");
 process.on("SIGINT", stop); // Ctrl-C
 process.on("SIGTERM", stop); // kill, or the system shutting down
 process.on("SIGHUP", stop); // the terminal window closed
@@ -128,6 +131,7 @@ process.exit(0);
 
 /** The connection is gone: the server's goodbye at the end, a hang-up before it. */
 function onClose(socket: Socket<Server>, problem?: Error): void {
+  traceEvent(`Bun calls close(${problem?.message ?? ""})`, "the next s.recv(1024) returns b''");
   if (stopping) return; // stop() is closing it, with its own exit code
   const rest = socket.data.unread + socket.data.decoder.decode(); // not yet printed
   const notice = firstReply ? socket.data.lastReply : ""; // a hang-up right behind it
@@ -145,6 +149,7 @@ async function input(prompt: string): Promise<Uint8Array | undefined> {
   const next = await lines.next();
   atPrompt = false; // Enter ended the line
   if (next.done) return undefined; // end of input
+  traceEvent("a line of input", "input() returns msg");
   let line = next.value;
   if (line.at(-1) === CR) line = line.subarray(0, -1);
   if (line.length === 1 && line[0] === CTRL_Z) return undefined; // Windows' end of input
@@ -174,6 +179,7 @@ async function* readLines(): AsyncGenerator<Uint8Array> {
 }
 /** Bytes from the server: kept for recv(), as the system would keep them for Python. */
 function onData(socket: Socket<Server>, bytes: Buffer): void {
+  traceEvent(`Bun calls data(${bytes.length} bytes)`, "they wait for s.recv(1024)");
   socket.data.unread += socket.data.decoder.decode(bytes, { stream: true });
   if (socket.data.unread.length > MAX_UNREAD) socket.pause(); // the kernel holds the rest
   socket.data.wake();
@@ -189,6 +195,7 @@ async function recv(socket: Socket<Server>): Promise<string> {
   const data = socket.data.unread;
   socket.data.unread = "";
   socket.data.lastReply = data;
+  traceEvent(`recv() takes ${data.length} characters`, "s.recv(1024) returns data");
   socket.resume();
   return data;
 }
@@ -227,6 +234,21 @@ function flush(socket: Socket<{ unsent: Unsent[] }>): void {
 
 // What a class needs, and the tutorial leaves out.
 
+/** The socket has room again (drain): send what write() could not. */
+function onDrain(socket: Socket<Server>): void {
+  traceEvent("Bun calls drain()", "sendall() goes on sending");
+  flush(socket);
+}
+/** --trace: a line on standard error when Bun calls us, 20 a second at most. */
+function traceEvent(event: string, python: string): void {
+  if (!tracing) return;
+  const second = Math.floor(performance.now() / 1000);
+  if (second !== tracedNow.second) tracedNow = { second, count: 0 };
+  tracedNow.count++;
+  const { count } = tracedNow;
+  if (count <= TRACES_PER_SECOND) console.error(`(trace) ${event}: in Python, ${python}`);
+  if (count === TRACES_PER_SECOND + 1) console.error("(trace) more this second: not shown");
+}
 /** The server closed or reset the connection before we were done: one line, exit 1. */
 function hungUp(problem: Error | undefined, lastWords: string): never {
   if (atPrompt) console.error(); // the notice on a line of its own, not after the prompt
@@ -274,6 +296,8 @@ function cannotConnect(problem: unknown, took: number): never {
   if (code === "ECONNREFUSED")
     quit(1, `No connection to ${where} after ${seconds} s: ${which}: ${apart}.`);
   if (code === "ETIMEDOUT") quit(1, noAnswer("answer")); // the system gave up first
+  const ports = "No port of this computer is free to connect from: close some connections";
+  if (code === "EADDRNOTAVAIL") quit(1, `${ports}, or wait a minute (closed ones hold theirs).`);
   giveUp(problem);
 }
 /** Anything unforeseen: one line on what to do; exit 1. */
@@ -296,16 +320,18 @@ function stop(signal: "SIGINT" | "SIGTERM" | "SIGHUP"): void {
 }
 /** The command line: --help prints the help (exit 0), a mistake the usage (exit 2). */
 function readOptions() {
-  const usage = "usage: bun client.ts [HOST] [--port PORT] [--timeout SECONDS]";
+  const usage = "usage: bun client.ts [HOST] [--port PORT] [--timeout SECONDS] [--trace]";
   const help = `${usage}
   HOST       the server's name or address (default 127.0.0.1: this computer)
   --port     the server's port (default 1337)
-  --timeout  seconds to wait for the server each time (default 10; 2.5 and 0.2 work too)`;
+  --timeout  seconds to wait for the server each time (default 10; 2.5 and 0.2 work too)
+  --trace    a line on standard error each time Bun calls the client: Python's step`;
   try {
     const { values, positionals } = parseArgs({
       options: {
         port: { type: "string", default: "1337" },
         timeout: { type: "string", default: "10" },
+        trace: { type: "boolean", default: false },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: true,
@@ -314,7 +340,8 @@ function readOptions() {
     if (positionals.length > 1) throw Error("one server address, please");
     const port = whole(values.port, 1, 65535, "--port");
     const timeout = seconds(values.timeout, "--timeout");
-    return { host: checkHost(positionals[0] ?? "127.0.0.1"), port, timeout };
+    const tracing = values.trace;
+    return { host: checkHost(positionals[0] ?? "127.0.0.1"), port, timeout, tracing };
   } catch (mistake) {
     quit(2, `${firstLine(mistake)}\n${usage}`);
   }

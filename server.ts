@@ -1,11 +1,9 @@
 #!/usr/bin/env bun
-
 // server.ts: the server of the classic sockets tutorial, on Bun.
 //   bun server.ts              serves one client, as the tutorial does
-//   bun server.ts --keep-open  serves a whole class at once, until Ctrl-C
-//   bun server.ts --help       all the options
+//   bun server.ts --keep-open  serves a whole class at once (classroom.ts beside it)
+//   bun server.ts --help       all the options (--trace: see each call Bun makes)
 // Each "Step N" below quotes the tutorial's Python; WALKTHROUGH.md explains them.
-// --keep-open also needs classroom.ts beside this file: the rules that keep a class fair.
 // Bun's TCP sockets: https://bun.sh/docs/api/tcp
 
 import { lookup } from "node:dns/promises";
@@ -44,8 +42,7 @@ const KEEPALIVE = 20_000; // ms of silence before the system checks a client is 
 const STOP_WAIT = 500; // ms Ctrl-C waits for output that a stopped terminal won't take
 const OUTPUT_LIMIT = 2 ** 20; // bytes of output that wait for the terminal, at most
 const RETRY_WAIT = 10; // ms before writing again to a full pipe that does not wait
-const { host, port, keepOpen, maxClients } = readOptions();
-const hostAddress = await lookUp(host, LOOKUP_WAIT); // the address a --host name is
+const { host, port, keepOpen, maxClients, tracing } = readOptions();
 const clients = new Set<Socket<Client>>(); // the clients being served now
 // Output waits here, in order, for the terminal (see output()): Ctrl-S stops nobody.
 const waiting: { fd: number; bytes: Uint8Array }[] = []; // standard output is 1, error 2
@@ -53,8 +50,7 @@ let waitingBytes = 0; // of all the output waiting
 let writing = false; // whether a write is under way
 let leftOut = 0; // lines left out while too much was waiting
 const whenPrinted: (() => void)[] = []; // who waits until all output is out
-let room: Classroom | undefined; // with --keep-open: the class's rules
-if (keepOpen) room = await openClassroom();
+const room = keepOpen ? await openClassroom() : undefined; // the class's rules, if any
 
 // Step 1: import the socket module
 // import socket
@@ -70,7 +66,7 @@ if (keepOpen) room = await openClassroom();
 let server: TCPSocketListener<Client>;
 try {
   server = Bun.listen<Client>({
-    hostname: hostAddress,
+    hostname: await lookUp(host, LOOKUP_WAIT), // the address a --host name stands for
     port,
     // What Bun calls when something happens to a connection: the functions below.
     socket: {
@@ -86,9 +82,8 @@ try {
   quit(1, explain(problem)); // the port is taken, or this computer has no such address
 }
 printHowToConnect();
-process.on("SIGINT", stop); // Ctrl-C
-process.on("SIGTERM", stop); // kill, or the system shutting down
-process.on("SIGHUP", stop); // the terminal window closed
+// Ctrl-C; kill, or the system shutting down; the terminal window closed:
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, stop);
 
 // Step 5: accept a connection
 // conn, addr = s.accept() # Blocks!
@@ -103,6 +98,7 @@ function onOpen(conn: Socket<Client>): void {
   const address = conn.remoteAddress.replace(IPV4_OVER_IPV6, "");
   const name = hostAndPort(address, conn.remotePort);
   conn.data = { name, address, decoder: new TextDecoder(), unsent: [] };
+  trace(`open(${name})`, "s.accept() returns conn, addr");
   // Throws if no descriptor is left: Bun calls onError(), which closes this connection
   closeSync(openSync(devNull, "r")); // (else Bun would retry accept() at full speed)
   // Alone, a second client is turned away; a class may make room for it, if that is fair.
@@ -126,6 +122,7 @@ function onData(conn: Socket<Client>, bytes: Buffer): void {
   // Read no more from this client until its reply is sent (and, alone, its text printed):
   // one that never reads its replies then holds one chunk, not all it sends.
   conn.pause();
+  trace(`data(${conn.data.name}, ${bytes.length} bytes)`, "conn.recv(1024) returns data");
   // Step 8: stop when the client has finished
   //     if not data:
   //         break
@@ -142,20 +139,18 @@ function onData(conn: Socket<Client>, bytes: Buffer): void {
 
 /** The client has finished (step 8): print the rest of a character cut short. */
 function onEnd(conn: Socket<Client>): void {
+  trace(`end(${conn.data.name})`, "conn.recv(1024) returns b'': not data, break");
   show(conn, conn.data.decoder.decode());
 }
 
 /** The connection is gone: where the tutorial's program ends, after its loop. */
 function onClose(conn: Socket<Client>, problem?: Error): void {
   if (conn.data === undefined) return; // reset before onOpen() could take it
-  room?.leave(conn); // says what was held back from the projector, if anything
-  const wasServed = clients.delete(conn);
-  if (!wasServed) return; // one turned away or replaced, or one that stop() is closing
+  trace(`close(${conn.data.name})`, "the program goes on after its loop");
+  const wasServed = clients.delete(conn); // false: turned away, replaced, or stopping
   const left = problem ? `left abruptly (${problem.message})` : "left";
-  if (keepOpen) {
-    note("clients leaving", `${conn.data.name} ${left}; ${clients.size} connected.`);
-    return;
-  }
+  room?.leave(conn, wasServed ? left : ""); // a class: who left, and what was held back
+  if (!wasServed || room) return;
   // Single mode: one client served, as in the tutorial (exit 1 if it left abruptly).
   if (problem) note("clients leaving", `The client ${left}.`);
   printed().then(() => process.exit(problem ? 1 : 0));
@@ -210,22 +205,20 @@ function show(conn: Socket<Client>, text: string): Promise<void> {
 }
 /** One client too many: say why, and close the connection in order. */
 function turnAway(conn: Socket<Client>): void {
-  let whyNot = "is busy with another client"; // the tutorial's server: one at a time
-  if (keepOpen) whyNot = `is full (${maxClients} at a time)`;
+  const whyNot = keepOpen ? `is full (${maxClients} at a time)` : "is busy with another client";
   note("clients turned away", `Turned away ${conn.data.name}: the server ${whyNot}.`);
   conn.end(`The server ${whyNot}: try again later.`);
 }
-/** Loads classroom.ts, the class's rules: who gets a place, and who gets the projector. */
+/** Loads classroom.ts, the class's rules: who gets a place, who gets the projector. */
 async function openClassroom(): Promise<Classroom> {
   try {
     const { Classroom } = await import("./classroom.ts");
-    const printError = (line: string) => output(2, line);
-    return new Classroom({ clients, maxClients, print, printError, visible });
+    return new Classroom({ clients, maxClients, print, output, visible });
   } catch {
     quit(1, "--keep-open needs classroom.ts in the folder of server.ts: copy it there.");
   }
 }
-/** Queues a line for standard output (1) or error (2): console.log() would block on Ctrl-S. */
+/** Queues a line for standard output (1) or error (2): console.log() blocks on Ctrl-S. */
 function output(fd: number, line: string): void {
   if (waitingBytes > OUTPUT_LIMIT) {
     leftOut++; // 1 MiB waits already: this line is only counted
@@ -275,6 +268,10 @@ function printed(): Promise<void> {
 function note(kind: string, line: string): void {
   if (room) room.note(kind, line);
   else output(2, line); // alone: one client, and then the server ends
+}
+/** --trace: a line on standard error when Bun calls us, and what Python does there. */
+function trace(call: string, python: string): void {
+  if (tracing) note("trace", `(trace) Bun calls ${call}: in Python, ${python}`);
 }
 /** Where the server listens, and the command that reaches it from here and elsewhere. */
 function printHowToConnect(): void {
@@ -332,11 +329,13 @@ function stop(signal: "SIGINT" | "SIGTERM" | "SIGHUP"): void {
 }
 /** The command line: --help prints the help (exit 0), a mistake the usage (exit 2). */
 function readOptions() {
-  const usage = "usage: bun server.ts [--host HOST] [--port PORT] [--keep-open [--max-clients N]]";
+  const usage =
+    "usage: bun server.ts [--host HOST] [--port PORT] [--keep-open [--max-clients N]] [--trace]";
   const help = `${usage}
   --host HOST  0.0.0.0: every IPv4 address (default); 127.0.0.1: this computer only; :: or ::1: IPv6
   --port PORT  the port (default 1337); 0 picks a free one
-  --keep-open  serve many clients at once until Ctrl-C, --max-clients N at most (100)`;
+  --keep-open  serve many clients at once until Ctrl-C, --max-clients N at most (100)
+  --trace      a line on standard error each time Bun calls the server: Python's step`;
   try {
     const { values } = parseArgs({
       options: {
@@ -344,6 +343,7 @@ function readOptions() {
         port: { type: "string", default: String(DEFAULT_PORT) },
         "keep-open": { type: "boolean", default: false },
         "max-clients": { type: "string" },
+        trace: { type: "boolean", default: false },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -354,7 +354,7 @@ function readOptions() {
     let maxClients = 1; // the tutorial's one client
     if (keepOpen) maxClients = whole(most ?? "100", 1, 100_000, "--max-clients");
     const port = whole(values.port, 0, 65535, "--port");
-    return { host: checkHost(values.host), port, keepOpen, maxClients };
+    return { host: checkHost(values.host), port, keepOpen, maxClients, tracing: values.trace };
   } catch (mistake) {
     quit(2, `${firstLine(mistake)}\n${usage}`);
   }

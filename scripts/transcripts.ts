@@ -170,15 +170,16 @@ async function startCapture(): Promise<{ stop(): Promise<string> }> {
 async function conversation(
   clientHost: string,
   clientArgs: string[],
+  serverArgs: string[] = [],
 ): Promise<{ server: string; client: string }> {
-  const server = new Terminal(HOSTS.server, ["server.ts"]);
+  const server = new Terminal(HOSTS.server, ["server.ts", ...serverArgs]);
   let client: Terminal | undefined;
   try {
     await server.waitFor("Listening on");
     client = new Terminal(clientHost, ["client.ts", ...clientArgs]);
     await client.waitFor("Type your msg here: ");
     await server.waitFor("Connection from : ");
-    if (clientHost === HOSTS.client) {
+    if (clientHost === HOSTS.client && serverArgs.length === 0) {
       const listening = onServer(["ss", "-tln", "sport = :1337"]);
       sockets = `${listening}\n${onServer(["ss", "-tn", "sport = :1337"])}`;
     }
@@ -191,7 +192,7 @@ async function conversation(
     const codes = [await client.exit(), await server.exit()];
     if (codes.some((code) => code !== 0)) throw new Error(`exit codes ${codes}`);
     return {
-      server: `$ bun server.ts\n${server.screen}$`,
+      server: `$ bun ${["server.ts", ...serverArgs].join(" ")}\n${server.screen}$`,
       client: `$ bun ${["client.ts", ...clientArgs].join(" ")}\n${client.screen}$`,
     };
   } finally {
@@ -211,9 +212,13 @@ export async function makeTranscripts(): Promise<Record<string, string>> {
     const capture = await startCapture();
     const remote = await conversation(HOSTS.client, [SERVER_IP]);
     const packets = await capture.stop();
+    // The last port is still held a while (TIME_WAIT): the next run gets the next one.
+    ip("netns", "exec", HOSTS.client, "sysctl", "-qw", "net.ipv4.ip_local_port_range=50001 50001");
+    const traced = await conversation(HOSTS.client, [SERVER_IP], ["--trace"]);
     return {
       sockets,
       packets,
+      "trace-server": traced.server,
       "local-server": local.server,
       "local-client": local.client,
       "remote-server": remote.server,

@@ -136,6 +136,33 @@ describe.skipIf(noNamespaces !== "")("what the client says is what happened", ()
   );
 
   test(
+    "no port of the client's computer is free to connect from: one line that says so; exit 1",
+    async () => {
+      const net = await twoComputers("port", "10.214.10");
+      const server = net.inHost(net.hosts.server, ["bun", SERVER, "--keep-open"]);
+      await server.waitFor(/Listening on/);
+      // The client's computer may connect from one port only, and one client holds it.
+      net.ip(
+        "netns",
+        "exec",
+        net.hosts.client,
+        "sysctl",
+        "-qw",
+        "net.ipv4.ip_local_port_range=50000 50000",
+      );
+      const first = net.inHost(net.hosts.client, ["bun", CLIENT, net.serverIP], { stdin: "pipe" });
+      await server.waitFor(/Connection from : 10\.214\.10\.2:50000/, "stdout");
+      const second = net.inHost(net.hosts.client, ["bun", CLIENT, net.serverIP], hello());
+      expect(await second.exit()).toBe(1);
+      expect(second.stderr).toBe(
+        "No port of this computer is free to connect from: close some connections, or wait a minute (closed ones hold theirs).\n",
+      );
+      first.proc.kill();
+    },
+    T,
+  );
+
+  test(
     "an international name is looked up as the system knows it, and an IPv4 address is tried first",
     async () => {
       const net = await twoComputers("idna", "10.214.9");

@@ -3,15 +3,7 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import {
-  cleanUp,
-  freePort,
-  POSIX,
-  ROOT,
-  spawnScript,
-  startClient,
-  startServer,
-} from "./harness";
+import { cleanUp, freePort, POSIX, ROOT, spawnScript, startClient, startServer } from "./harness";
 
 afterEach(cleanUp);
 

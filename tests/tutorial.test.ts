@@ -14,6 +14,7 @@ import {
   PROMPT,
   ROOT,
   rawConnect,
+  reported,
   runClient,
   SERVER,
   spawn,
@@ -350,6 +351,70 @@ describe("each script runs alone", () => {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    },
+    T,
+  );
+});
+
+describe("--trace: see the callbacks", () => {
+  test(
+    "server.ts --trace says each call Bun makes, with the Python step it stands for; standard output is the tutorial's",
+    async () => {
+      const server = await startServer(["--trace"]);
+      const client = await runClient(["--port", String(server.port)], "hello\nworld\n");
+      expect(client.code).toBe(0);
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe("Connection from : 127.0.0.1\nhello\nworld\n");
+      const calls = server.stderr.match(/^\(trace\) Bun calls (\w+)\(.*$/gm) ?? [];
+      const names = calls.map((line) => line.match(/Bun calls (\w+)/)![1]);
+      expect(names[0]).toBe("open");
+      expect(names.filter((name) => name === "data").length).toBeGreaterThanOrEqual(1);
+      expect(names.slice(-2)).toEqual(["end", "close"]);
+      expect(server.stderr).toMatch(
+        /\(trace\) Bun calls open\(127\.0\.0\.1:\d+\): in Python, s\.accept\(\) returns conn, addr/,
+      );
+      expect(server.stderr).toMatch(
+        /\(trace\) Bun calls data\(127\.0\.0\.1:\d+, \d+ bytes\): in Python, conn\.recv\(1024\) returns data/,
+      );
+    },
+    T,
+  );
+
+  test(
+    "client.ts --trace says when connect, input and recv return and what Bun calls; standard output is the tutorial's",
+    async () => {
+      const server = await startServer();
+      const client = await runClient(["--port", String(server.port), "--trace"], "hello\n");
+      expect(client.code).toBe(0);
+      expect(client.stdout).toBe(answered(1) + PROMPT);
+      const lines = client.stderr.trim().split("\n");
+      expect(lines[0]).toMatch(
+        /^\(trace\) Bun\.connect\(\) resolves \(127\.0\.0\.1:\d+\): in Python, s\.connect\(\) returns$/,
+      );
+      expect(lines).toContain("(trace) a line of input: in Python, input() returns msg");
+      expect(lines).toContain(
+        "(trace) Bun calls data(7 bytes): in Python, they wait for s.recv(1024)",
+      );
+      expect(lines).toContain(
+        "(trace) recv() takes 7 characters: in Python, s.recv(1024) returns data",
+      );
+      expect(lines.at(-1)).toMatch(/^\(trace\) Bun calls close\(/);
+    },
+    T,
+  );
+
+  test(
+    "in a class, a flood of calls is a trace, not a flood: 20 lines a second, the rest counted",
+    async () => {
+      const server = await startServer(["--keep-open", "--trace"]);
+      const students = await Promise.all(Array.from({ length: 60 }, () => rawConnect(server.port)));
+      for (const student of students) student.socket.write("hi");
+      await Promise.all(students.map((student) => student.waitFor(/Got it!/)));
+      const counted = () => reported(server.stderr, /^\(trace\) .*$/, "trace");
+      await server.waitUntil(() => counted() >= 120, "120 calls traced"); // 60 opens, 60 datas
+      const shown = server.stderr.match(/^\(trace\) /gm)?.length ?? 0;
+      expect(shown).toBeLessThan(120); // the rest were counted, not printed
+      expect(server.stderr).toMatch(/\(and \d+ more lines of trace in that second, not printed\)/);
     },
     T,
   );
