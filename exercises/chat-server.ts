@@ -76,8 +76,8 @@ function send(conn: Socket<Person>, line: string): void {
   const bytes = new TextEncoder().encode(`${line}\n`);
   conn.data.waiting.push(bytes);
   conn.data.waitingBytes += bytes.length;
-  if (conn.data.waitingBytes > MAX_WAITING) return bye(conn, "was too slow to read");
-  if (conn.data.waiting.length === 1) flush(conn); // else a flush is under way
+  if (conn.data.waitingBytes > MAX_WAITING) bye(conn, "was too slow to read");
+  else if (conn.data.waiting.length === 1) flush(conn); // else a flush is under way
 }
 
 /** Writes what waits until the socket is full (then Bun calls drain) or nothing waits. */

@@ -149,7 +149,7 @@ async function startCapture(): Promise<{ stop(): Promise<string> }> {
     }
   })();
   // The end: both FINs, and the ACK of the last one.
-  const ended = () => /Flags \[F\.\][^]*Flags \[F\.\][^\n]*\n[^\n]+\n/.test(text);
+  const ended = () => /Flags \[F\.\][\s\S]*Flags \[F\.\][^\n]*\n[^\n]+\n/.test(text);
   return {
     async stop() {
       const deadline = Date.now() + 2000;
