@@ -5,7 +5,9 @@
 import { parseArgs } from "node:util";
 import { oneLineErrors } from "./run-server";
 
-const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu; // escape codes: never let them reach the terminal
+// Characters that control the terminal, or hide or reorder text (as in server.ts): "?".
+const HIDDEN =
+  /[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}]--[\t\n]]/gv;
 
 oneLineErrors(); // nobody listening: one line, not a stack trace
 const { values, positionals } = parseArgs({

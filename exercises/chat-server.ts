@@ -21,7 +21,9 @@ type Person = {
 const MAX_LINE = 4096; // bytes of one line, at most: a terminal cuts a typed line there too
 const MAX_WAITING = 64 * 1024; // bytes waiting for one slow reader, at most
 const MAX_NAME = 20; // characters of a name
-const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu; // escape codes and invisible characters
+// Characters that control the terminal, or hide or reorder text (as in server.ts): "?".
+const HIDDEN =
+  /[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}]--[\t\n]]/gv;
 
 oneLineErrors(); // a port in use: one line, not a stack trace
 const { values } = parseArgs({ options: { port: { type: "string", default: "1337" } } });

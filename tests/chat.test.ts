@@ -73,10 +73,24 @@ describe("lesson 3: the chat", () => {
       const ada = await join_(port, "Ada");
       const eve = await rawConnect(port);
       await eve.waitFor(/Type your name/);
-      await eve.sendAll(encode("\x1b[31mEve\u202e\n\x1b[2Jgone?\n"));
-      await ada.waitFor(/gone\?\n/);
-      expect(ada.received()).toContain("* ?[31mEve? joined\n?[31mEve?: ?[2Jgone?\n");
+      await eve.sendAll(encode("\x1b[31mEve\u202e\n\x1b[2Jgone\u3164?\n"));
+      await ada.waitFor(/gone\?\?\n/);
+      expect(ada.received()).toContain("* ?[31mEve? joined\n?[31mEve?: ?[2Jgone??\n");
       expect(ada.received()).not.toContain("\x1b");
+    },
+    T,
+  );
+
+  test(
+    "a line longer than 4 KiB ends that connection; the others are told and go on",
+    async () => {
+      const { port } = await startChat();
+      const ada = await join_(port, "Ada");
+      const max = await join_(port, "Max");
+      await max.sendAll(encode("m".repeat(5000))); // no newline yet: already too long
+      await max.waitClosed();
+      await ada.waitFor(/\* Max sent a line longer than 4 KiB, and was disconnected\n/);
+      expect(ada.received()).not.toContain("mmmm");
     },
     T,
   );

@@ -53,7 +53,7 @@ describe("exercises", () => {
   );
 
   test.skipIf(!POSIX)(
-    "5: Ctrl-C on the server: the client says the server closed the connection; Ctrl-C on the client: the server ends as after a goodbye",
+    "5: Ctrl-C on the server after a reply: the client says the server closed the connection, with no reply as last words; Ctrl-C on the client: the server ends as after a goodbye",
     async () => {
       let server = await startServer();
       let client = startClient(["--port", String(server.port)]);

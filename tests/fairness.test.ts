@@ -356,27 +356,33 @@ describe("a stalled terminal stalls nobody", () => {
     T,
   );
 
+  /**
+   * A class server whose standard output is a pipe that takes nothing until `moveOn()`, and
+   * a crowd of `count` connections from 60 computers that each send one burst, once all
+   * have been answered. `before` runs first in the same pipe.
+   */
+  async function stalledClass(count: number, before = "") {
+    const port = String(freePort());
+    const go = join(tmpdir(), `sob-go-${process.pid}-${port}`); // the pipe moves once it exists
+    const reader = `(while [ ! -e "$3" ]; do sleep 0.05; done; cat)`;
+    const server = `bun "$1" --port "$2" --keep-open --max-clients 2000`;
+    const shell = spawnShell(`{ ${before} ${server}; } | ${reader}`, SERVER, port, go);
+    await shell.waitFor(/Listening on/);
+    const crowd = startPeer("crowd.py", [port, "127.0.0.2-61", String(count), "burst"]);
+    await crowd.waitFor(/answered/, "stdout", 10_000);
+    return { shell, moveOn: () => writeFileSync(go, ""), done: () => rmSync(go, { force: true }) };
+  }
+
   test.skipIf(!secondAddress)(
     "output waiting for a stalled pipe is bounded: past 1 MiB lines are counted, and when it moves again one line says how many were left out",
     async () => {
-      const port = String(freePort());
-      const go = join(tmpdir(), `sob-go-${process.pid}-${port}`); // the pipe moves once it exists
-      const reader = `(while [ ! -e "$3" ]; do sleep 0.05; done; cat >/dev/null)`;
-      const shell = spawnShell(
-        `bun "$1" --port "$2" --keep-open --max-clients 2000 | ${reader}`,
-        SERVER,
-        port,
-        go,
-      );
-      await shell.waitFor(/Listening on/);
-      // 60 computers, 20 connections each, each sending one burst shown as 20 rows: 1.7 MB.
-      const crowd = startPeer("crowd.py", [port, "127.0.0.2-61", "1200", "burst"]);
-      await crowd.waitFor(/answered/, "stdout", 10_000);
-      writeFileSync(go, "");
+      // 1,200 connections, each a burst shown as 20 rows: 1.7 MB.
+      const { shell, moveOn, done } = await stalledClass(1200);
       try {
+        moveOn();
         await shell.waitFor(/\(\d+ lines of output left out: the terminal took none\.\)/);
       } finally {
-        rmSync(go, { force: true });
+        done();
       }
     },
     T,
@@ -391,26 +397,15 @@ describe("a stalled terminal stalls nobody", () => {
   ])(
     "a class's rows that wait for $pipe are all printed when it moves: none is lost",
     async ({ before }) => {
-      const port = String(freePort());
-      const go = join(tmpdir(), `sob-go-${process.pid}-${port}`); // the pipe moves once it exists
-      const reader = `(while [ ! -e "$3" ]; do sleep 0.05; done; cat)`;
-      const shell = spawnShell(
-        `{ ${before} bun "$1" --port "$2" --keep-open --max-clients 2000; } | ${reader}`,
-        SERVER,
-        port,
-        go,
-      );
-      await shell.waitFor(/Listening on/);
-      // 300 connections from 60 computers, each a burst of 19 rows: 390 kB, six pipes full.
-      const crowd = startPeer("crowd.py", [port, "127.0.0.2-61", "300", "burst"]);
-      await crowd.waitFor(/answered/, "stdout", 10_000);
-      writeFileSync(go, "");
+      // 300 connections, each a burst of 19 rows: 390 kB, six pipes full.
+      const { shell, moveOn, done } = await stalledClass(300, before);
       try {
+        moveOn();
         const rows = () => shell.stdout.match(/: flooding the projector/g)?.length ?? 0;
         await shell.waitUntil(() => rows() >= 300 * 19, "every row on standard output");
         expect(shell.stderr).not.toContain("left out");
       } finally {
-        rmSync(go, { force: true });
+        done();
       }
     },
     T,

@@ -149,20 +149,6 @@ describe("the client never hangs, and never calls a failure a success", () => {
     T,
   );
 
-  test.skipIf(!POSIX)(
-    "the tutorial's server stopped by Ctrl-C after a reply: the client says it closed, and quotes no reply as last words; exit 1",
-    async () => {
-      const server = await startServer();
-      const client = startClient(["--port", String(server.port)]);
-      client.proc.stdin!.write("hello\n");
-      await client.waitFor(/Got it!/, "stdout");
-      server.proc.kill("SIGINT");
-      expect(await client.exit()).toBe(1);
-      expect(client.stderr).toBe("The server closed the connection.\n");
-    },
-    T,
-  );
-
   test.skipIf(!onLinux)(
     "a server that sends without being asked: the kernel pushes back, memory stays bounded, the client gives up in time",
     async () => {

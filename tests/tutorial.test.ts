@@ -20,6 +20,7 @@ import {
   spawn,
   spawnScript,
   spawnShell,
+  startClient,
   startServer,
   T,
 } from "./harness";
@@ -399,6 +400,30 @@ describe("--trace: see the callbacks", () => {
         "(trace) recv() takes 7 characters: in Python, s.recv(1024) returns data",
       );
       expect(lines.at(-1)).toMatch(/^\(trace\) Bun calls close\(/);
+    },
+    T,
+  );
+
+  test(
+    "client.ts --trace under a server that sends byte after byte: 20 lines a second, then one that says the rest are not shown",
+    async () => {
+      using dripping = Bun.listen({
+        hostname: "127.0.0.1",
+        port: 0,
+        socket: {
+          data(socket) {
+            socket.write("Got it!");
+            for (let n = 1; n <= 60; n++) setTimeout(() => socket.write("."), n * 5);
+            setTimeout(() => socket.end(), 400);
+          },
+        },
+      });
+      const client = startClient(["--port", String(dripping.port), "--trace"]);
+      client.proc.stdin!.write("hi\n"); // and no more: the student waits at the prompt
+      expect(await client.exit()).toBe(1); // the server hangs up after its drip
+      const calls = client.stderr.match(/^\(trace\) Bun calls data/gm)?.length ?? 0;
+      expect(client.stderr).toContain("(trace) more this second: not shown");
+      expect(calls).toBeLessThanOrEqual(40); // 20 in each second the drip touched, at most
     },
     T,
   );
