@@ -3,7 +3,7 @@
 // misbehaving side; the scripts under test are always the real ones.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -73,6 +73,7 @@ describe("errors a person makes", () => {
       const dir = mkdtempSync(join(tmpdir(), "sockets-"));
       try {
         copyFileSync(SERVER, join(dir, "server.ts"));
+        cpSync(join(ROOT, "depth"), join(dir, "depth"), { recursive: true }); // its lines
         Bun.spawnSync(["chmod", "-R", "a+rX", dir]);
         const setpriv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
         const proc = spawn([...setpriv, "bun", join(dir, "server.ts"), "--port", "1023"], {
@@ -200,7 +201,7 @@ describe("faults of the connection", () => {
       const peer = startPeer("reset.py", ["server"]);
       const client = await runClient(["--port", String(await peerPort(peer))], "hello\n");
       expect(client.code).toBe(1);
-      expect(oneLine(client.stderr)).toBe("The server reset the connection (it stopped abruptly).");
+      expect(oneLine(client.stderr)).toBe("The server reset the connection.");
     },
     T,
   );
@@ -271,7 +272,6 @@ describe("faults of the connection", () => {
         expect(peer.closeError()).toBeUndefined();
         expect(await server.exit()).toBe(code);
         expect(server.stdout).toBe("Connection from : 127.0.0.1\nhello\n");
-        expect(server.stderr).toEndWith(`Stopped by ${signal === "SIGINT" ? "Ctrl-C" : signal}.\n`);
         expect(hasStackTrace(server.stderr)).toBe(false);
       },
       T,
@@ -305,7 +305,6 @@ describe("faults of the connection", () => {
           await client.waitFor(/Got it!\nType your msg here: $/, "stdout");
           client.proc.kill(signal);
           expect(await client.exit()).toBe(code);
-          expect(client.stderr).toContain(`Stopped by ${signal === "SIGINT" ? "Ctrl-C" : signal}.`);
           expect(hasStackTrace(client.stderr)).toBe(false);
           await Bun.sleep(0); // let the listener see the end: it arrived before the exit
           expect(sawEnd).toBe(true);

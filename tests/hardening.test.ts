@@ -57,7 +57,8 @@ describe("no error of one connection ends the server", () => {
         expect(reset.exitCode).toBe(0);
         server.proc.kill("SIGCONT");
         // Each is reported; in a class, 20 lines a second at most, and then how many more.
-        const line = /^A client reset its connection before the server could take it\.$/;
+        // The class names it in full; the lesson, in a line that fits its 80 columns.
+        const line = /^A client reset its connection before (the server could take it|it began)\.$/;
         const all = () => reported(server.stderr, line, "resets") === 50;
         await server.waitUntil(all, "50 resets reported");
         const printed = server.stderr.match(new RegExp(line.source, "gm"))!.length;
@@ -327,7 +328,8 @@ describe("the class server", () => {
       server.proc.kill("SIGHUP");
       expect(await server.exit()).toBe(129);
       await student.waitEnd();
-      expect(server.stderr).toContain("Stopped by SIGHUP.");
+      // The lesson lets the system end it, as Python's does: no line of its own.
+      expect(hasStackTrace(server.stderr)).toBe(false);
     },
     T,
   );
@@ -347,7 +349,7 @@ describe("the class server", () => {
       await client.waitFor(/Got it!\nType your msg here: $/, "stdout");
       client.proc.kill("SIGHUP");
       expect(await client.exit()).toBe(129);
-      expect(client.stderr).toContain("Stopped by SIGHUP.");
+      expect(hasStackTrace(client.stderr)).toBe(false);
       await Bun.sleep(0); // the end arrived before the exit; let the listener's handler run
       expect(sawEnd).toBe(true);
     },

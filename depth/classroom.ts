@@ -1,4 +1,4 @@
-// classroom.ts: the rules that keep a class fair; `bun server.ts --keep-open` loads them.
+// depth/classroom.ts: the rules that keep a class fair; depth/class-server.ts uses them.
 // Nobody holds the room: when it is full, a newcomer takes the place of a connection that
 // has sent nothing yet, or of the longest-silent one of an address holding far more places.
 // Nobody drowns the projector: each connection, and each address, shows a burst of rows,

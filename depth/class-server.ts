@@ -1,0 +1,163 @@
+// depth/class-server.ts: `bun server.ts --keep-open`, the whole class at once. Its own
+// design, beside the lesson's one-client server: the same steps, and what a class needs
+// besides (classroom.ts: who gets a place, each one's share of the projector).
+// - Output goes through one queue written without blocking (output.ts): Ctrl-S on the
+//   teacher's terminal stops nobody, and Ctrl-C still stops the server.
+// - A client's reading stops until its reply is sent: one that never reads holds a chunk.
+// - Keepalive finds a laptop that vanished; a connection reset before Bun took it, or one
+//   that takes the last file descriptor, is closed alone, with a line that says so.
+
+import { closeSync, openSync } from "node:fs";
+import { constants, devNull } from "node:os";
+import type { Socket, TCPSocketListener } from "bun";
+import { Classroom } from "./classroom.ts";
+import { visible } from "./escapes.ts";
+import { banner, cannotListen } from "./listening.ts";
+import { hostAndPort } from "./names.ts";
+import { type ServerOptions, serverOptions } from "./options.ts";
+import { output, print, printed } from "./output.ts";
+import { traced } from "./trace.ts";
+
+/** What the class server keeps for each client. */
+type Client = {
+  name: string; // its address and port, as people type them: 127.0.0.1:52144
+  address: string; // its address alone: 127.0.0.1
+  decoder: TextDecoder; // bytes to text; keeps half a character until the rest arrives
+  unsent: Uint8Array; // the reply that write() could not send yet
+  sent: () => void; // settles the reply's promise once it is all out
+};
+
+const GOT_IT = new TextEncoder().encode("Got it!"); // the tutorial's reply
+const IPV4_OVER_IPV6 = /^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/; // an IPv4 client of "::"
+const KEEPALIVE = 20_000; // ms of silence before the system checks a client is there
+const STOP_WAIT = 500; // ms Ctrl-C waits for output that a stopped terminal won't take
+
+/** Serves the class until Ctrl-C; never returns. */
+export async function serve(): Promise<never> {
+  const options = await serverOptions(process.argv.slice(2));
+  new ClassServer(options);
+  return new Promise<never>(() => {}); // Ctrl-C or a signal ends the process
+}
+
+class ClassServer {
+  private clients = new Set<Socket<Client>>(); // the clients being served now, oldest first
+  private room: Classroom;
+  private server!: TCPSocketListener<Client>;
+
+  constructor(private options: ServerOptions) {
+    const { maxClients } = options;
+    this.room = new Classroom({ clients: this.clients, maxClients, print, output, visible });
+    let events = {
+      open: (conn: Socket<Client>) => this.onOpen(conn),
+      data: (conn: Socket<Client>, bytes: Buffer) => this.onData(conn, bytes),
+      end: (conn: Socket<Client>) => this.onEnd(conn),
+      drain: (conn: Socket<Client>) => flush(conn),
+      close: (conn: Socket<Client>, problem?: Error) => this.onClose(conn, problem),
+      error: (conn: Socket<Client>, problem: Error) => this.onError(conn, problem),
+    };
+    if (options.trace) events = traced(events, (line) => this.note("trace", line));
+    try {
+      const { host: hostname, port } = options;
+      this.server = Bun.listen<Client>({ hostname, port, socket: events });
+    } catch (problem) {
+      console.error(cannotListen(problem, options.host, options.port));
+      process.exit(1);
+    }
+    output(2, banner(options.host, this.server.port)); // in one write
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+      process.on(signal, () => this.stop(signal));
+    }
+  }
+
+  /** A client has connected: a place in the room, if there is one (or one is made). */
+  private onOpen(conn: Socket<Client>): void {
+    // Read each once: a connection reset before Bun took it has no address left.
+    const remote = conn.remoteAddress;
+    const remotePort = conn.remotePort;
+    if (!remote || !remotePort) {
+      this.note("resets", "A client reset its connection before the server could take it.");
+      return;
+    }
+    conn.setKeepAlive(true, KEEPALIVE); // a laptop that vanished (lid shut) is found out
+    const address = remote.replace(IPV4_OVER_IPV6, "");
+    const name = hostAndPort(address, remotePort);
+    const decoder = new TextDecoder();
+    conn.data = { name, address, decoder, unsent: new Uint8Array(), sent: () => {} };
+    // Throws if no descriptor is left: Bun calls onError(), which closes this connection
+    closeSync(openSync(devNull, "r")); // (else Bun would retry accept() at full speed)
+    if (this.clients.size >= this.options.maxClients && !this.room.makeRoom(conn)) {
+      const whyNot = `is full (${this.options.maxClients} at a time)`;
+      this.note("clients turned away", `Turned away ${name}: the server ${whyNot}.`);
+      conn.end(`The server ${whyNot}: try again later.`);
+      return;
+    }
+    this.clients.add(conn);
+    this.room.announce(conn); // "Connection from : " and its name, within its share
+  }
+
+  /** A chunk of bytes: shown within the sender's share, answered at once. */
+  private onData(conn: Socket<Client>, bytes: Buffer): void {
+    if (conn.data === undefined) return; // reset before onOpen() could take it
+    // Read no more from this client until its reply is sent: one that never reads its
+    // replies then holds one chunk, not all it sends.
+    conn.pause();
+    this.room.show(conn, conn.data.decoder.decode(bytes, { stream: true }));
+    // Once the reply is out, read on, after the other clients' chunks: they take turns.
+    sendAll(conn, GOT_IT).then(() => setImmediate(() => conn.resume()));
+  }
+
+  /** The client has finished: show the rest of a character cut short. */
+  private onEnd(conn: Socket<Client>): void {
+    if (conn.data === undefined) return;
+    this.room.show(conn, conn.data.decoder.decode());
+  }
+
+  /** The connection is gone: say who left, and what was held back. */
+  private onClose(conn: Socket<Client>, problem?: Error): void {
+    if (conn.data === undefined) return; // reset before onOpen() could take it
+    const wasServed = this.clients.delete(conn); // false: turned away, replaced, stopping
+    const left = problem ? `left abruptly (${problem.message})` : "left";
+    this.room.leave(conn, wasServed ? left : "");
+  }
+
+  /** One connection went wrong (a reset, no descriptor left): close it alone. */
+  private onError(conn: Socket<Client>, problem: Error): void {
+    let why = problem.message;
+    if (why.includes("EMFILE")) why = "no file descriptor left: raise ulimit -n";
+    const name = conn.data?.name ?? "a connection"; // no name if it failed before onOpen()
+    this.note("errors", `Closed ${name} after an error: ${why}`);
+    conn.end();
+  }
+
+  /** A line on standard error; of one kind, 20 a second (classroom.ts). */
+  private note(kind: string, line: string): void {
+    this.room.note(kind, line);
+  }
+
+  /** Ctrl-C, SIGTERM, a closed terminal: close every connection in order, not a reset. */
+  private stop(signal: "SIGINT" | "SIGTERM" | "SIGHUP"): void {
+    this.note("stopping", `Stopped by ${signal === "SIGINT" ? "Ctrl-C" : signal}.`);
+    this.clients.clear(); // so that their onClose() says nothing more
+    this.server.stop(true); // closes every connection in order
+    const code = 128 + constants.signals[signal]; // how shells report "ended by a signal"
+    printed().then(() => process.exit(code));
+    setTimeout(() => process.exit(code), STOP_WAIT); // a stopped terminal: stop anyway
+  }
+}
+
+/** Python's sendall(): sends every byte; settles once all are out. */
+function sendAll(socket: Socket<Client>, bytes: Uint8Array): Promise<void> {
+  return new Promise((sent) => {
+    socket.data.unsent = bytes;
+    socket.data.sent = sent;
+    flush(socket);
+  });
+}
+/** Sends what fits; Bun calls it again (drain) when there is room. */
+function flush(socket: Socket<Client>): void {
+  if (socket.data === undefined) return; // nothing was ever sent
+  const written = socket.write(socket.data.unsent); // -1: it is closing
+  const gone = written < 0 ? socket.data.unsent.length : written;
+  socket.data.unsent = socket.data.unsent.subarray(gone);
+  if (socket.data.unsent.length === 0) socket.data.sent();
+}

@@ -1,0 +1,88 @@
+// depth/diagnoses.ts: the client's connect, with a failure named truly. client.ts uses its
+// connect() in place of Bun.connect when this folder is beside it.
+//
+// Bun 1.4.5 calls "no route" and "nobody answers" "refused" (oven-sh/bun#37093). So before
+// it connects, connect() looks the name up itself (within --timeout, IPv4 first as the
+// tutorial's AF_INET socket, international names too), asks the system for a route (a UDP
+// "connect" sends nothing at all), and times the connect: a refusal within SURE ms came
+// from the computer itself; a later one may be either (ARP gives up after 3 s, Windows
+// retries a refusal for 2 s), and the line says so. Each line is tested by making its
+// condition for real in network namespaces (tests/diagnoses.test.ts).
+
+import { isIP } from "node:net";
+import type { SocketHandler } from "bun";
+import { hostAndPort, isThisComputer, LookupFailed, lookUp } from "./names.ts";
+
+const SURE = 500; // ms: a refusal sooner than this came from the computer itself
+const APART = "school or guest Wi-Fi may keep devices apart: try a phone's hotspot";
+
+type Connect<T> = { hostname: string; port: number; socket: SocketHandler<T> };
+
+/** Bun.connect, with the name looked up and the route checked first, failures named. */
+export async function connect<T>(options: Connect<T>, timeout: number) {
+  const { hostname: host, port } = options;
+  let address: string;
+  try {
+    address = await lookUp(host, timeout);
+  } catch (problem) {
+    if (problem instanceof LookupFailed) quit(problem.message);
+    throw problem;
+  }
+  const said = { host, address, port, timeout };
+  await checkRoute(said); // no route from here: one line, and nothing is sent
+  const started = performance.now(); // when the connect starts: refusals are timed
+  try {
+    return await Bun.connect<T>({ ...options, hostname: address });
+  } catch (problem) {
+    quit(diagnosis(problem, performance.now() - started, said));
+  }
+}
+
+type Said = { host: string; address: string; port: number; timeout: number };
+
+/** Asks the system for a route to the address: a UDP "connect" sends nothing at all. */
+async function checkRoute(said: Said): Promise<void> {
+  const any = isIP(said.address) === 6 ? "::" : "0.0.0.0"; // a socket of its family
+  try {
+    const to = { hostname: said.address, port: said.port };
+    const probe = await Bun.udpSocket({ hostname: any, connect: to });
+    probe.close();
+  } catch (problem) {
+    const { code } = problem as { code?: string }; // Bun.connect would say "refused"
+    if (code === "ENETUNREACH" || code === "EHOSTUNREACH") quit(diagnosis(problem, 0, said));
+  } // anything else: the connect itself will tell
+}
+
+/** The line for a failed connect that took `took` ms: only what is known. */
+export function diagnosis(problem: unknown, took: number, said: Said): string {
+  const { host, address, port, timeout } = said;
+  const where = hostAndPort(host, port);
+  const { code, message } = problem as { code?: string; message?: string };
+  const macOS = isThisComputer(host) ? "" : "; on macOS, allow Local Network";
+  const network = "check the address, and that both computers are on one network";
+  const apart = `${network} (${APART})${macOS}`;
+  if (code === "ENETUNREACH") return `No route from here to ${address}: ${apart}.`;
+  if (code === "EHOSTUNREACH") return `No computer answers at ${address}: ${apart}.`;
+  const nobody = `nobody listens on port ${port}`;
+  if (code === "ECONNREFUSED" && isThisComputer(host))
+    return `Connection refused by ${where}: ${nobody} here; start the server first.`;
+  const start = "start the server, or use the port it prints";
+  const refused = `${nobody} there, or a firewall says no (${start})`;
+  if (code === "ECONNREFUSED" && took < SURE)
+    return `Connection refused by ${where}: ${refused}${macOS}.`;
+  const which = `no computer answers, or ${nobody} there (Bun cannot tell which)`;
+  const seconds = (took / 1000).toFixed(1);
+  if (code === "ECONNREFUSED")
+    return `No connection to ${where} after ${seconds} s: ${which}: ${apart}.`;
+  if (code === "ETIMEDOUT")
+    return `No answer from ${where} in ${timeout} s: check the address, firewall and server.`;
+  const ports = "No port of this computer is free to connect from: close some connections";
+  if (code === "EADDRNOTAVAIL") return `${ports}, or wait a minute (closed ones hold theirs).`;
+  return `Stopped (${where}): ${message || String(problem)}`;
+}
+
+/** One line on standard error; exit 1, a network problem. */
+function quit(line: string): never {
+  console.error(line);
+  process.exit(1);
+}

@@ -1,0 +1,56 @@
+// depth/names.ts: names and addresses as people type them, and what a name stands for.
+// Used by depth/options.ts (the server's --host, the client's HOST) and depth/diagnoses.ts.
+
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
+import { domainToASCII } from "node:url";
+
+/** A host and port as people type them: 10.0.0.5:1337, or [::1]:1337 for IPv6. */
+export function hostAndPort(host: string, port: number): string {
+  if (host.includes(":")) return `[${host}]:${port}`;
+  return `${host}:${port}`;
+}
+
+/** Whether a host is this computer's own loopback, which other computers cannot reach. */
+export function isThisComputer(host: string): boolean {
+  return /^(127\.|::1$|localhost$)/.test(host);
+}
+
+/** A host alone, as the tutorial writes one: a name or address; no brackets, no port. */
+export function checkHost(host: string): string {
+  const name = /^[\p{L}\p{N}\p{M}_.-]+$/u; // a name, in any script, or an IPv4 address
+  const numbers = /^[\d.]+$/; // digits and dots: meant as an IPv4 address, or a port
+  const linkLocal = /^fe[89ab]/i; // fe80::1: the same on every network, so which one?
+  const group = /^(22[4-9]|23\d)\.|^255\.255\.255\.255$|^ff/i; // multicast, broadcast
+  if (isIP(host) === 0 && numbers.test(host)) {
+    const example = `such as 192.168.1.20 or 0.0.0.0 (for a port: --port ${host})`;
+    throw Error(`"${host}" is not an address: one has four numbers, ${example}`);
+  }
+  const scope = `add its interface, as in ${host}%eth0 (Windows: %12)`;
+  if (isIP(host) === 6 && linkLocal.test(host) && !host.includes("%"))
+    throw Error(`"${host}" is link-local: ${scope}`);
+  const many = "a multicast or broadcast address: TCP needs one computer's";
+  if (isIP(host) !== 0 && group.test(host)) throw Error(`${host} is ${many}`);
+  if (isIP(host) !== 0 || name.test(host)) return host; // isIP: 4 or 6, or 0 for neither
+  throw Error(`"${host}" is not a name or address alone, such as ::1: give the port with --port`);
+}
+
+/** Why a name has no address: the line a person sees. */
+export class LookupFailed extends Error {}
+
+/** A name's address, as Python's connect() and bind() find it: IPv4 first, as theirs. */
+export async function lookUp(name: string, seconds: number): Promise<string> {
+  if (isIP(name) !== 0) return name; // an address already
+  const slow = `Looking up "${name}" took over ${seconds} s: use its address instead.`;
+  let timer: Timer | undefined;
+  const late = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new LookupFailed(slow)), seconds * 1000);
+  });
+  const ascii = domainToASCII(name); // exämple.com is looked up as xn--exmple-cua.com
+  const asked = lookup(ascii, { all: true }).catch(() => []); // [] if none is found
+  const found = await Promise.race([asked, late]).finally(() => clearTimeout(timer));
+  const first = found.sort((a, b) => a.family - b.family)[0]; // family 4 before 6
+  if (first === undefined)
+    throw new LookupFailed(`No computer named "${name}": check it, or use its address.`);
+  return first.address;
+}

@@ -1,0 +1,137 @@
+// depth/options.ts: every option of server.ts and client.ts, the help, and a usage line
+// for each mistake. The lesson scripts load it whenever it is beside them; alone, they
+// take only --port (and the client a HOST).
+
+import { parseArgs } from "node:util";
+import { checkHost, LookupFailed, lookUp } from "./names.ts";
+
+const DEFAULT_PORT = 1337; // the tutorial's port
+const LOOKUP_WAIT = 5; // seconds a server's --host name may take to look up
+
+export const SERVER_USAGE =
+  "usage: bun server.ts [--host HOST] [--port PORT] [--keep-open [--max-clients N]] [--trace]";
+const SERVER_HELP = `${SERVER_USAGE}
+  --host HOST  0.0.0.0: every IPv4 address (default); 127.0.0.1: this computer only; :: or ::1: IPv6
+  --port PORT  the port (default 1337); 0 picks a free one
+  --keep-open  serve many clients at once until Ctrl-C, --max-clients N at most (100)
+  --trace      a line on standard error each time Bun calls the server: Python's step`;
+
+export const CLIENT_USAGE =
+  "usage: bun client.ts [HOST] [--port PORT] [--timeout SECONDS] [--trace]";
+const CLIENT_HELP = `${CLIENT_USAGE}
+  HOST       the server's name or address (default 127.0.0.1: this computer)
+  --port     the server's port (default 1337)
+  --timeout  seconds to wait for the server each time (default 10; 2.5 and 0.2 work too)
+  --trace    a line on standard error each time Bun calls the client: Python's step`;
+
+export type ServerOptions = {
+  host: string; // the address to listen on (a --host name, looked up)
+  named: string; // --host as it was typed, for the banner
+  port: number;
+  keepOpen: boolean;
+  maxClients: number; // 1 without --keep-open, as the tutorial's server
+  trace: boolean;
+};
+export type ClientOptions = { host: string; port: number; timeout: number; trace: boolean };
+
+/** The server's command line: --help prints the help (exit 0), a mistake the usage (2). */
+export async function serverOptions(args: string[]): Promise<ServerOptions> {
+  let options: ServerOptions;
+  try {
+    options = readServerOptions(args);
+  } catch (mistake) {
+    quit(2, `${firstLine(mistake)}\n${SERVER_USAGE}`);
+  }
+  try {
+    return { ...options, host: await lookUp(options.host, LOOKUP_WAIT) };
+  } catch (problem) {
+    if (problem instanceof LookupFailed) quit(1, problem.message);
+    throw problem;
+  }
+}
+
+/** The server's options, checked; throws on a mistake. */
+export function readServerOptions(args: string[]): ServerOptions {
+  const { values } = parseArgs({
+    args,
+    options: {
+      host: { type: "string", default: "0.0.0.0" },
+      port: { type: "string", default: String(DEFAULT_PORT) },
+      "keep-open": { type: "boolean", default: false },
+      "max-clients": { type: "string" },
+      trace: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) quit(0, SERVER_HELP);
+  const keepOpen = values["keep-open"];
+  const most = values["max-clients"];
+  if (most !== undefined && !keepOpen) throw Error("--max-clients goes with --keep-open");
+  let maxClients = 1; // the tutorial's one client
+  if (keepOpen) maxClients = whole(most ?? "100", 1, 100_000, "--max-clients");
+  const port = whole(values.port, 0, 65535, "--port");
+  const host = checkHost(values.host);
+  return { host, named: host, port, keepOpen, maxClients, trace: values.trace };
+}
+
+/** The client's command line: --help prints the help (exit 0), a mistake the usage (2). */
+export function clientOptions(args: string[]): ClientOptions {
+  try {
+    return readClientOptions(args);
+  } catch (mistake) {
+    quit(2, `${firstLine(mistake)}\n${CLIENT_USAGE}`);
+  }
+}
+
+/** The client's options, checked; throws on a mistake. */
+export function readClientOptions(args: string[]): ClientOptions {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      port: { type: "string", default: String(DEFAULT_PORT) },
+      timeout: { type: "string", default: "10" },
+      trace: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h" },
+    },
+    allowPositionals: true,
+  });
+  if (values.help) quit(0, CLIENT_HELP);
+  if (positionals.length > 1) throw Error("one server address, please");
+  const port = whole(values.port, 1, 65535, "--port");
+  const timeout = seconds(values.timeout, "--timeout");
+  const host = checkHost(positionals[0] ?? "127.0.0.1");
+  return { host, port, timeout, trace: values.trace };
+}
+
+/** A whole number from min to max, written in digits: not "1e3", "0x10" or " 5". */
+export function whole(text: string, min: number, max: number, option: string): number {
+  const value = Number(text);
+  if (/^\d+$/.test(text) && value >= min && value <= max) return value;
+  throw Error(`${option} takes a whole number from ${min} to ${max}, not "${text}"`);
+}
+
+/** A number of seconds, as a timer can wait them: 0.2, 2.5 or 10; not "1e3" or " 5". */
+export function seconds(text: string, option: string): number {
+  const MIN = 0.001; // a millisecond: a timer's step
+  const MAX = 2_000_000; // about 23 days: a timer waits at most 2^31 ms, about 24.8 days
+  const value = Number(text);
+  if (/^\d+(\.\d+)?$/.test(text) && value >= MIN && value <= MAX) return value;
+  throw Error(`${option} takes a number of seconds from ${MIN} to ${MAX}, not "${text}"`);
+}
+
+/** The first line of an error's message: parseArgs adds advice on further lines. */
+export function firstLine(problem: unknown): string {
+  const line = String((problem as Error).message).split("\n")[0] ?? "";
+  const ambiguous = line.match(/^Option '(--[\w-]+)' argument is ambiguous/); // --port -1
+  if (ambiguous === null) return line;
+  const option = ambiguous[1];
+  const dash = `one that starts with "-" is written ${option}=-1`;
+  return `${option} needs a value after it (${dash})`;
+}
+
+/** Prints one line (help on standard output, a problem on standard error), and exits. */
+function quit(code: number, line: string): never {
+  if (code === 0) console.log(line);
+  else console.error(line);
+  process.exit(code);
+}
