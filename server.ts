@@ -29,10 +29,11 @@ let events = {
   drain: flush, // there is room to send what write() could not
   close: onClose, // the connection is gone
 };
-// With --keep-open, depth/class-server.ts serves the class instead.
-if (more.keepOpen) await (await depth("class-server", true)).serve();
+// With --keep-open, loading depth/class-server.ts serves the class instead.
+if (more.keepOpen) await depth("class-server", true);
 // With --trace, depth/trace.ts wraps each function, to say when Bun calls it.
-if (more.trace) events = (await depth("trace", true)).traced(events, say);
+const trace = more.trace ? await depth("trace", true) : undefined;
+if (trace) events = trace.traced(events, say);
 const listening = await depth("listening"); // to say how to connect, or not
 let server: TCPSocketListener<Sending>;
 try {
@@ -41,8 +42,7 @@ try {
   say(listening?.cannotListen(problem, host, port) ?? `${problem}`);
   process.exit(1);
 }
-const listeningOn = `Listening on ${host}:${server.port}; Ctrl-C stops.`;
-say(listening?.banner(host, server.port) ?? listeningOn);
+say(listening?.banner(host, server.port) ?? `Listening on port ${server.port}`);
 
 // Step 5: accept a connection
 // conn, addr = s.accept() # Blocks!
@@ -51,7 +51,7 @@ function onOpen(conn: Socket<Sending>) {
   // The address, read once: a client that has reset already has none.
   const address = conn.remoteAddress?.replace(/^::ffff:(?=\d)/, "");
   if (!address) return say("A client reset its connection before it began.");
-  if (client !== undefined) return turnAway(conn, address, conn.remotePort);
+  if (client !== undefined) return turnAway(conn, address); // one at a time
   client = conn;
   // Step 6: print who connected
   // print('Connection from : ' + addr[0])
@@ -86,7 +86,6 @@ function onClose(conn: Socket<Sending>, problem?: Error): void {
   if (problem) say(`The client left abruptly (${problem.message}).`);
   process.exit(problem ? 1 : 0);
 }
-
 // What Python gives for free, and Bun leaves to us.
 type Sending = { unsent: Uint8Array; sent: () => void }; // for sendAll()
 /** Python's sendall(): sends every byte; settles once all are out. */
@@ -110,11 +109,9 @@ function print(line: string, fd = 1): void {
     writeSync(fd, line + "\n"); // waits for the terminal, as Python does
   } catch {} // output closed (| head): go on without it
 }
-
 /** Text from the other side, safe to print: hidden characters as escapes. */
 function visible(text: string): string {
-  // Characters that control the terminal, or hide or reorder text: all but
-  // tab and newline. An emoji is kept whole; a 5th accent on a letter is not.
+  // What controls the terminal or hides text (not emoji, nor up to 4 accents).
   const hidden =
     /(\p{RGI_Emoji})|(?<=\p{M}{4})\p{M}|[[\p{C}\p{Zl}\p{Zp}\p{DI}]--[\t\n]]/gv;
   return text.replace(hidden, (found, emoji) => emoji ?? escaped(found));
@@ -131,26 +128,23 @@ function say(line: string): void {
   print(line, 2);
 }
 /** Another client: tell it that the server is busy, and close in order. */
-function turnAway(conn: Socket<Sending>, address: string, port: number) {
-  say(
-    `Turned away ${address}:${port}: the server is busy with another client.`,
-  );
+function turnAway(conn: Socket<Sending>, address: string) {
+  say(`Turned away ${address}: the server is busy with another client.`);
   conn.end("The server is busy with another client: try again later.");
 }
 /** The command line: depth/options.ts knows every option; alone, --port N. */
 async function readOptions() {
-  const options = await depth("options");
-  if (options) return options.serverOptions(process.argv.slice(2));
   const [option = "--port", port = "1337", ...rest] = process.argv.slice(2);
-  if (option === "--port" && /^\d{1,5}$/.test(port) && rest.length === 0)
-    return { host: "0.0.0.0", port: Number(port) };
-  say("Alone, server.ts takes only --port N: copy depth/ beside it.");
-  process.exit(2);
+  const alone = option === "--port" && /^\d{1,5}$/.test(port) && !rest.length;
+  const options = await depth("options", !alone); // needed for more than that
+  if (options) return options.serverOptions(process.argv.slice(2));
+  return { host: "0.0.0.0", port: Number(port) };
 }
 /** A module of the folder depth/, if it is here (if `needed`, else exit). */
 async function depth(name: string, needed = false) {
   const path = `${import.meta.dir}/depth/${name}.ts`;
   if (await Bun.file(path).exists()) return import(path);
-  if (needed) say("That option needs the folder depth/: copy it beside us.");
-  if (needed) process.exit(2);
+  if (!needed) return undefined;
+  say("Alone, server.ts takes only --port N: copy the folder depth/ for more.");
+  process.exit(2);
 }

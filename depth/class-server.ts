@@ -32,13 +32,6 @@ const IPV4_OVER_IPV6 = /^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/; // an IPv4 client of "
 const KEEPALIVE = 20_000; // ms of silence before the system checks a client is there
 const STOP_WAIT = 500; // ms Ctrl-C waits for output that a stopped terminal won't take
 
-/** Serves the class until Ctrl-C; never returns. */
-export async function serve(): Promise<never> {
-  const options = await serverOptions(process.argv.slice(2));
-  new ClassServer(options);
-  return new Promise<never>(() => {}); // Ctrl-C or a signal ends the process
-}
-
 class ClassServer {
   private clients = new Set<Socket<Client>>(); // the clients being served now, oldest first
   private room: Classroom;
@@ -161,3 +154,8 @@ function flush(socket: Socket<Client>): void {
   socket.data.unsent = socket.data.unsent.subarray(gone);
   if (socket.data.unsent.length === 0) socket.data.sent();
 }
+
+// Loading this module serves the class until Ctrl-C or a signal ends the process: the
+// import in server.ts never settles, so the lesson's own server never starts.
+new ClassServer(await serverOptions(process.argv.slice(2)));
+await new Promise<never>(() => {});

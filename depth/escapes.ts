@@ -1,10 +1,9 @@
-// depth/escapes.ts: text from the other side, made safe to print. The same visible() as
-// in server.ts and client.ts (a test keeps the three the same), for the class server.
+// depth/escapes.ts: text from the other side, made safe to print: the same
+// visible() as in server.ts and client.ts (a test keeps the three the same).
 
 /** Text from the other side, safe to print: hidden characters as escapes. */
 export function visible(text: string): string {
-  // Characters that control the terminal, or hide or reorder text: all but
-  // tab and newline. An emoji is kept whole; a 5th accent on a letter is not.
+  // What controls the terminal or hides text (not emoji, nor up to 4 accents).
   const hidden =
     /(\p{RGI_Emoji})|(?<=\p{M}{4})\p{M}|[[\p{C}\p{Zl}\p{Zp}\p{DI}]--[\t\n]]/gv;
   return text.replace(hidden, (found, emoji) => emoji ?? escaped(found));

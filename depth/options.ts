@@ -2,6 +2,7 @@
 // for each mistake. The lesson scripts load it whenever it is beside them; alone, they
 // take only --port (and the client a HOST).
 
+import { fstatSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { checkHost, LookupFailed, lookUp } from "./names.ts";
 
@@ -43,11 +44,19 @@ export async function serverOptions(args: string[]): Promise<ServerOptions> {
     quit(2, `${firstLine(mistake)}\n${SERVER_USAGE}`);
   }
   try {
-    return { ...options, host: await lookUp(options.host, LOOKUP_WAIT) };
+    const address = await lookUp(options.host, LOOKUP_WAIT);
+    typed.set(address, options.host);
+    return { ...options, host: address };
   } catch (problem) {
     if (problem instanceof LookupFailed) quit(1, problem.message);
     throw problem;
   }
+}
+
+const typed = new Map<string, string>(); // each --host looked up, by its address
+/** A --host as it was typed (localhost), given the address it was looked up as. */
+export function asTyped(address: string): string {
+  return typed.get(address) ?? address;
 }
 
 /** The server's options, checked; throws on a mistake. */
@@ -76,10 +85,23 @@ export function readServerOptions(args: string[]): ServerOptions {
 
 /** The client's command line: --help prints the help (exit 0), a mistake the usage (2). */
 export function clientOptions(args: string[]): ClientOptions {
+  let options: ClientOptions;
   try {
-    return readClientOptions(args);
+    options = readClientOptions(args);
   } catch (mistake) {
     quit(2, `${firstLine(mistake)}\n${CLIENT_USAGE}`);
+  }
+  // `bun client.ts < some-folder`: standard input must be a file, a pipe or the terminal.
+  if (isFolder(0)) quit(1, "Standard input is a folder: give a file, as in < notes.txt.");
+  return options;
+}
+
+/** Whether a file descriptor is a folder (false if it cannot be asked). */
+function isFolder(fd: number): boolean {
+  try {
+    return fstatSync(fd).isDirectory();
+  } catch {
+    return false;
   }
 }
 

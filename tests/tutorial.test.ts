@@ -315,7 +315,7 @@ describe("each script runs alone", () => {
           cwd: serverDir,
         });
         const port = (await server.waitFor(/Listening on \S+:(\d+)/))[1]!;
-        const client = spawn(["bun", "--no-install", "client.ts", "--port", port], {
+        const client = spawn(["bun", "--no-install", "client.ts", "127.0.0.1", "--port", port], {
           stdin: new Blob(["hello\n"]),
           cwd: clientDir,
         });

@@ -1,0 +1,175 @@
+// Each lesson script copied alone into an empty folder, as a student copies a file: it
+// keeps the lesson's promises with no depth/ beside it (README: "What each person needs").
+
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  answered,
+  CLIENT,
+  cleanUp,
+  freePort,
+  hasStackTrace,
+  oneLine,
+  POSIX,
+  PROMPT,
+  rawConnect,
+  SERVER,
+  spawn,
+  T,
+} from "./harness";
+
+afterEach(cleanUp);
+
+// Two folders, one file each, far from this project (no node_modules, no depth/).
+let serverDir = "";
+let clientDir = "";
+beforeAll(() => {
+  serverDir = mkdtempSync(join(tmpdir(), "sob-alone-s-"));
+  clientDir = mkdtempSync(join(tmpdir(), "sob-alone-c-"));
+  copyFileSync(SERVER, join(serverDir, "server.ts"));
+  copyFileSync(CLIENT, join(clientDir, "client.ts"));
+});
+afterAll(() => {
+  rmSync(serverDir, { recursive: true, force: true });
+  rmSync(clientDir, { recursive: true, force: true });
+});
+
+/** `bun server.ts ARGS` from its own folder; resolves once it listens, with its port. */
+async function aloneServer(args: string[] = ["--port", "0"]) {
+  const server = spawn(["bun", "--no-install", "server.ts", ...args], { cwd: serverDir });
+  const port = Number((await server.waitFor(/Listening on port (\d+)/))[1]);
+  return Object.assign(server, { port });
+}
+/** `bun client.ts ARGS` from its own folder, `input` on standard input. */
+function aloneClient(args: string[], input: string | Uint8Array = "") {
+  return spawn(["bun", "--no-install", "client.ts", ...args], {
+    cwd: clientDir,
+    stdin: new Blob([input]),
+  });
+}
+
+describe("each lesson script alone keeps the lesson's promises", () => {
+  test(
+    "standard output is the tutorial's, byte for byte: split characters, CRLF, empty lines, a last line without a newline",
+    async () => {
+      const server = await aloneServer();
+      const input = "hello\r\n\n\nwörld 👨‍👩‍👧\nlast";
+      const client = aloneClient(["127.0.0.1", "--port", String(server.port)], input);
+      expect(await client.exit()).toBe(0);
+      // Each empty line is only prompted again: it sends nothing, so gets no reply.
+      expect(client.stdout).toBe(answered(1) + PROMPT + PROMPT + answered(2) + PROMPT);
+      expect(client.stderr).toBe("");
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe("Connection from : 127.0.0.1\nhello\nwörld 👨‍👩‍👧\nlast\n");
+    },
+    T,
+  );
+
+  test(
+    "nothing from the other side controls the terminal: escapes, bidi, tags and invisible characters print as escapes, emoji whole",
+    async () => {
+      const server = await aloneServer();
+      const peer = await rawConnect(server.port);
+      peer.socket.write("\x1b[2J\u202eevil\u200b\u{e0041}🏴󠁧󠁢󠁳󠁣󠁴󠁿\x07");
+      await peer.waitFor(/Got it!/);
+      peer.socket.end();
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe(
+        "Connection from : 127.0.0.1\n\\x1b[2J\\u202eevil\\u200b\\u{e0041}🏴󠁧󠁢󠁳󠁣󠁴󠁿\\x07\n",
+      );
+    },
+    T,
+  );
+
+  test(
+    "a second client is told the server is busy, and shows it as a notice, never as a reply; exit 1",
+    async () => {
+      const server = await aloneServer();
+      const first = await rawConnect(server.port);
+      await server.waitFor(/Connection from/, "stdout");
+      const second = aloneClient(["127.0.0.1", "--port", String(server.port)], "me too\n");
+      expect(await second.exit()).toBe(1);
+      expect(second.stdout).toBe(PROMPT);
+      expect(oneLine(second.stderr)).toBe(
+        "The server closed the connection; its last words: The server is busy with another client: try again later.",
+      );
+      first.socket.end();
+      expect(await server.exit()).toBe(0);
+    },
+    T,
+  );
+
+  test(
+    "a failed connect is one line that claims no cause it cannot know; exit 1",
+    async () => {
+      const client = aloneClient(["127.0.0.1", "--port", String(freePort())], "hi\n");
+      expect(await client.exit()).toBe(1);
+      const line = oneLine(client.stderr);
+      expect(line).toStartWith("No connection to 127.0.0.1:");
+      expect(line).toContain("is the server there?");
+      expect(line).not.toMatch(/firewall|route|nobody listens/);
+    },
+    T,
+  );
+
+  test(
+    "a server that never answers: the client gives up within its 10 s limit, in one line; exit 1",
+    async () => {
+      using silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+      const started = performance.now();
+      const client = aloneClient(["127.0.0.1", "--port", String(silent.port)], "hello?\n");
+      expect(await client.exit()).toBe(1);
+      expect(performance.now() - started).toBeLessThan(15_000);
+      expect(oneLine(client.stderr)).toMatch(/^No reply from 127\.0\.0\.1:\d+ in 10 s/);
+    },
+    20_000,
+  );
+
+  test.skipIf(!POSIX)(
+    "standard input of /dev/zero (one endless line): one line, memory bounded; exit 1",
+    async () => {
+      const server = await aloneServer();
+      const client = spawn(
+        ["sh", "-c", 'exec bun --no-install client.ts 127.0.0.1 --port "$0" < /dev/zero', String(server.port)],
+        { cwd: clientDir },
+      );
+      expect(await client.exit()).toBe(1);
+      expect(oneLine(client.stderr)).toBe("A line of input is over 64 MiB: send shorter lines.");
+    },
+    T,
+  );
+
+  test(
+    "what each script takes alone, and a mistake: one line that says to copy depth/, exit 2, no stack trace",
+    async () => {
+      for (const [dir, script, args] of [
+        [serverDir, "server.ts", ["--keep-open"]],
+        [serverDir, "server.ts", ["--port", "abc"]],
+        [clientDir, "client.ts", ["--trace"]],
+        [clientDir, "client.ts", ["1337"]], // a bare number is no host: it is 0.0.5.57
+      ] as const) {
+        const run = spawn(["bun", "--no-install", script, ...args], { cwd: dir });
+        expect(await run.exit()).toBe(2);
+        expect(oneLine(run.stderr)).toMatch(/^Alone, (server|client)\.ts takes only .*depth\//);
+        expect(hasStackTrace(run.stderr)).toBe(false);
+      }
+    },
+    T,
+  );
+
+  test(
+    "a port in use is one line; exit 1",
+    async () => {
+      const server = await aloneServer();
+      const second = spawn(["bun", "--no-install", "server.ts", "--port", String(server.port)], {
+        cwd: serverDir,
+      });
+      expect(await second.exit()).toBe(1);
+      expect(hasStackTrace(second.stderr)).toBe(false);
+      expect(second.stderr.trim().split("\n")).toHaveLength(1);
+    },
+    T,
+  );
+});
