@@ -11,13 +11,16 @@
 // Bun.connect is built into Bun: nothing to import but its types.
 import type { Socket } from "bun";
 
-const { host, port, timeout, ...more } = await readOptions();
+const options = await readOptions(); // the command line
+const { host, port, timeout } = options;
 const decoder = new TextDecoder(); // keeps half a character until the rest
 let unread = ""; // what the server sent that recv() has not taken yet
 let wake = () => {}; // lets a recv() that waits look again
 let closed: (() => void) | undefined; // ends the wait for the goodbye
 let lastReply = ""; // a notice, if a hang-up comes right behind it
 let firstReply = true; // no reply yet, or the first came 20 ms ago at most
+const MAX_LINE = 2 ** 26; // 64 MiB: the longest line of input kept in memory
+const TOO_LONG = "A line of input is over 64 MiB: send shorter lines.";
 // The unforeseen is one line, not a stack trace; output closed early is fine.
 process.on("uncaughtException", (problem) => quit(1, `Stopped: ${problem}`));
 process.stdout.on("error", () => {});
@@ -28,20 +31,16 @@ process.stdout.on("error", () => {});
 // s.connect(('127.0.0.1', 1337))
 // Bun does both in one call; we wait --timeout seconds at most.
 // The functions in `events` are the ones Bun calls when something happens.
-let events = { data: onData, drain: flush, close: onClose };
-// With --trace, depth/trace.ts wraps each function, to say when Bun calls it.
-const trace = more.trace ? await depth("trace", true) : undefined;
-if (trace) events = trace.traced(events);
-// depth/diagnoses.ts, if it is here, says truly why a connect failed.
-const diagnoses = await depth("diagnoses");
-const connect = diagnoses?.connect ?? Bun.connect;
-const connecting = connect({ hostname: host, port, socket: events }, timeout);
+const events = { data: onData, drain: flush, close: onClose };
+// depth/connect.ts, if here, connects: it tells failures truly, and --trace.
+const depthConnect = await depth("connect");
+const connect = depthConnect?.connect ?? Bun.connect;
+const connecting = connect({ hostname: host, port, socket: events }, options);
 const s: Socket<Sending> = await within("answer", connecting.catch(failed));
 
 // Step 4: read a message
 // while True:
 //     msg = input('Type your msg here: ')
-// The loop ends with the input: Ctrl-D (Windows: Ctrl-Z), or a file's end.
 for await (const msg of input("Type your msg here: ")) {
   // Step 5: send it
   //     s.sendall(msg.encode())
@@ -57,6 +56,8 @@ for await (const msg of input("Type your msg here: ")) {
 
 // Python's program ends here. We say we are done (a half-close), wait for
 // the server to close in turn, and print what it said since the last reply.
+if (process.stdin.isTTY) console.error(); // after Ctrl-D, end the line
+await Bun.sleep(20); // a hang-up right behind the last reply is heard as one
 s.shutdown();
 await within("goodbye", new Promise<void>((resolve) => (closed = resolve)));
 if (unread !== "") console.log(visible(unread));
@@ -77,7 +78,6 @@ function onData(socket: Socket<Sending>, bytes: Uint8Array): void {
   if (unread.length > 65536) socket.pause(); // the system keeps the rest
   wake();
 }
-
 // What Python gives for free, and Bun leaves to us.
 type Sending = { unsent: Uint8Array; sent: () => void }; // for sendAll()
 /** Python's sendall(): sends every byte; settles once all are out. */
@@ -101,20 +101,19 @@ async function recv(socket: Socket<Sending>): Promise<string> {
   lastReply = unread;
   unread = "";
   socket.resume(); // onData() may have paused it
-  // A first reply with a hang-up right behind it is a notice ("busy"):
-  // onClose() then ends the client, with it as the server's last words.
+  // A first reply with a hang-up right behind it is a notice: see onClose().
   if (firstReply) await Bun.sleep(20);
   firstReply = false;
   return lastReply;
 }
-/** Python's input(), line after line: the prompt, then a line as bytes. */
+/** Python's input(), line by line, as bytes; Ctrl-D (Windows: Ctrl-Z) ends. */
 async function* input(prompt: string): AsyncGenerator<Uint8Array> {
   let parts: Uint8Array[] = []; // the line so far: a 50 MB line stays bytes
   let length = 0; // of the line so far: 64 MiB at most
   process.stdout.write(prompt);
   for await (let chunk of Bun.stdin.stream()) {
     for (let end = chunk.indexOf(10); end >= 0; end = chunk.indexOf(10)) {
-      checkLength(length + end);
+      if (length + end > MAX_LINE) quit(1, TOO_LONG);
       let line = Buffer.concat([...parts, chunk.subarray(0, end)]); // to "\n"
       if (line.at(-1) === 13) line = line.subarray(0, -1); // "\r\n": Windows
       if (line.length === 1 && line[0] === 26) return; // Ctrl-Z: Windows' end
@@ -126,15 +125,10 @@ async function* input(prompt: string): AsyncGenerator<Uint8Array> {
     }
     parts.push(chunk);
     length += chunk.length;
-    checkLength(length);
+    if (length > MAX_LINE) quit(1, TOO_LONG);
   }
   if (length > 0) yield Buffer.concat(parts); // a last line without "\n"
   if (length > 0) process.stdout.write(prompt);
-}
-/** A line of input over 64 MiB ends the client: it would all stay here. */
-function checkLength(length: number): void {
-  const most = "64 MiB: send shorter lines";
-  if (length > 2 ** 26) quit(1, `A line of input is over ${most}.`);
 }
 /** A socket timeout: waits --timeout seconds at most, then says so. */
 async function within<T>(what: string, promise: Promise<T>): Promise<T> {
@@ -162,10 +156,9 @@ function quit(code: number, line: string): never {
   console.error(line);
   process.exit(code);
 }
-/** A failed connect: alone, we know only what Bun says (see diagnoses). */
+/** A failed connect: alone, we know only Bun's words (see depth/connect.ts). */
 function failed(problem: { code?: string }): never {
-  const code = problem.code ?? problem;
-  quit(1, `No connection to ${host}:${port} (${code}): is the server there?`);
+  quit(1, `No connection to ${host}:${port} (${problem.code}): is it there?`);
 }
 /** The command line: depth/options.ts knows every option; alone, these. */
 async function readOptions() {
@@ -182,7 +175,6 @@ async function readOptions() {
 async function depth(name: string, needed = false) {
   const path = `${import.meta.dir}/depth/${name}.ts`;
   if (await Bun.file(path).exists()) return import(path);
-  const more = "copy the folder depth/ for more";
   if (needed)
-    quit(2, `Alone, client.ts takes only [HOST [--port N]]: ${more}.`);
+    quit(2, "Alone, client.ts takes only HOST --port N: copy depth/.");
 }

@@ -1,5 +1,5 @@
 // depth/names.ts: names and addresses as people type them, and what a name stands for.
-// Used by depth/options.ts (the server's --host, the client's HOST) and depth/diagnoses.ts.
+// Used by depth/options.ts (the server's --host, the client's HOST) and depth/connect.ts.
 
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";

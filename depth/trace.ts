@@ -33,6 +33,8 @@ export function traced<T extends object>(events: T, say?: (line: string) => void
   const wrapped: Record<string, Handler> = {};
   for (const [event, handler] of Object.entries(events) as [string, Handler][]) {
     wrapped[event] = (socket, ...rest) => {
+      // Bun calls drain after most writes; it matters only when bytes wait to be sent.
+      if (event === "drain" && !waiting(socket)) return handler(socket, ...rest);
       const call = `${event}(${describe(event, socket, rest, "open" in events)})`;
       tell(`(trace) Bun calls ${call}: in Python, ${steps[event] ?? event}`);
       return handler(socket, ...rest);
@@ -41,10 +43,20 @@ export function traced<T extends object>(events: T, say?: (line: string) => void
   return wrapped as T;
 }
 
+const names = new WeakMap<object, string>(); // each client's name, read once: a closed
+// socket no longer has its port, and the system is asked each time it is read
+
+/** Whether a socket has bytes that write() could not send yet (sendAll()'s `unsent`). */
+function waiting(socket: Socket<unknown>): boolean {
+  const data = socket.data as { unsent?: Uint8Array } | undefined;
+  return (data?.unsent?.length ?? 0) > 0;
+}
+
 /** What a call's arguments show: the client's name on a server, bytes, an error. */
 export function describe(event: string, socket: Socket<unknown>, rest: unknown[], server: boolean) {
   const parts: string[] = [];
-  if (server) parts.push(`${socket.remoteAddress}:${socket.remotePort}`);
+  if (!names.has(socket)) names.set(socket, `${socket.remoteAddress}:${socket.remotePort}`);
+  if (server) parts.push(names.get(socket)!);
   const [first] = rest;
   if (event === "data" && first instanceof Uint8Array) parts.push(`${first.length} bytes`);
   if ((event === "close" || event === "error") && first instanceof Error) parts.push(first.message);

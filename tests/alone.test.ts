@@ -108,7 +108,7 @@ describe("each lesson script alone keeps the lesson's promises", () => {
       expect(await client.exit()).toBe(1);
       const line = oneLine(client.stderr);
       expect(line).toStartWith("No connection to 127.0.0.1:");
-      expect(line).toContain("is the server there?");
+      expect(line).toContain("is it there?");
       expect(line).not.toMatch(/firewall|route|nobody listens/);
     },
     T,

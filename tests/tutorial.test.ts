@@ -126,7 +126,7 @@ describe("the tutorial, on one computer", () => {
       );
       expect(second.stdout).not.toContain("Got it!");
       await server.waitFor(
-        /Turned away 127\.0\.0\.1:\d+: the server is busy with another client\./,
+        /Turned away 127\.0\.0\.1: the server is busy with another client\./,
       );
       // "Refused" means nobody listens: a second server on the same port is told it is taken.
       const other = spawnScript(SERVER, ["--port", String(server.port)]);
@@ -314,7 +314,7 @@ describe("each script runs alone", () => {
         const server = spawn(["bun", "--no-install", "server.ts", "--port", "0"], {
           cwd: serverDir,
         });
-        const port = (await server.waitFor(/Listening on \S+:(\d+)/))[1]!;
+        const port = (await server.waitFor(/Listening on port (\d+)/))[1]!;
         const client = spawn(["bun", "--no-install", "client.ts", "127.0.0.1", "--port", port], {
           stdin: new Blob(["hello\n"]),
           cwd: clientDir,
@@ -342,7 +342,7 @@ describe("each script runs alone", () => {
         });
         expect(await alone.exit()).toBe(2);
         expect(oneLine(alone.stderr)).toBe(
-          "Alone, server.ts takes only --port N: copy depth/ beside it.",
+          "Alone, server.ts takes only --port N: copy the folder depth/ for more.",
         );
         cpSync(join(ROOT, "depth"), join(dir, "depth"), { recursive: true });
         const server = spawn(["bun", "--no-install", "server.ts", "--port", "0", "--keep-open"], {

@@ -1,5 +1,6 @@
-// depth/diagnoses.ts: the client's connect, with a failure named truly. client.ts uses its
-// connect() in place of Bun.connect when this folder is beside it.
+// depth/connect.ts: the client's connect as the depth makes it. client.ts uses its connect()
+// in place of Bun.connect when this folder is beside it: a failure is named truly, and
+// with --trace each call Bun makes to the client's functions is told (trace.ts).
 //
 // Bun 1.4.5 calls "no route" and "nobody answers" "refused" (oven-sh/bun#37093). So before
 // it connects, connect() looks the name up itself (within --timeout, IPv4 first as the
@@ -12,15 +13,19 @@
 import { isIP } from "node:net";
 import type { SocketHandler } from "bun";
 import { hostAndPort, isThisComputer, LookupFailed, lookUp } from "./names.ts";
+import { traced } from "./trace.ts";
 
 const SURE = 500; // ms: a refusal sooner than this came from the computer itself
 const APART = "school or guest Wi-Fi may keep devices apart: try a phone's hotspot";
 
 type Connect<T> = { hostname: string; port: number; socket: SocketHandler<T> };
+type Settings = { timeout: number; trace?: boolean }; // client.ts's options
 
 /** Bun.connect, with the name looked up and the route checked first, failures named. */
-export async function connect<T>(options: Connect<T>, timeout: number) {
+export async function connect<T>(options: Connect<T>, more: Settings) {
   const { hostname: host, port } = options;
+  const { timeout, trace } = more;
+  if (trace) options = { ...options, socket: traced(options.socket) };
   let address: string;
   try {
     address = await lookUp(host, timeout);
