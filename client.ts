@@ -163,18 +163,18 @@ function failed(problem: { code?: string }): never {
 /** The command line: depth/options.ts knows every option; alone, these. */
 async function readOptions() {
   const args = process.argv.slice(2);
-  const [host = "127.0.0.1", option = "--port", port = "1337", ...rest] = args;
-  // Alone, [HOST [--port N]]. A bare number is no host: 1337 is 0.0.5.57.
-  const aHost = /^[^-\d]|^(\d+\.){3}\d+$/.test(host);
-  const alone = aHost && option === "--port" && /^\d{1,5}$/.test(port);
-  const options = await depth("options", !alone || rest.length > 0);
-  if (options) return options.clientOptions(args);
+  // Alone, [HOST] [--port N]. A bare number is no host: 1337 is 0.0.5.57.
+  if (!/^[^-\d]|^(\d+\.){3}\d+$/.test(args[0] ?? "")) args.unshift("127.0.0.1");
+  const [host = "", option = "--port", port = "1337", ...rest] = args;
+  const alone = option === "--port" && /^\d{1,5}$/.test(port) && !rest.length;
+  const options = await depth("options", !alone); // needed for more than that
+  if (options) return options.clientOptions(process.argv.slice(2));
   return { host, port: Number(port), timeout: 10 };
 }
 /** A module of the folder depth/, if it is here (if `needed`, else exit). */
 async function depth(name: string, needed = false) {
   const path = `${import.meta.dir}/depth/${name}.ts`;
   if (await Bun.file(path).exists()) return import(path);
-  if (needed)
-    quit(2, "Alone, client.ts takes only HOST --port N: copy depth/.");
+  const alone = "Alone, client.ts takes [HOST] [--port N]: copy depth/ too.";
+  if (needed) quit(2, alone);
 }

@@ -114,25 +114,17 @@ describe("each lesson script alone keeps the lesson's promises", () => {
     T,
   );
 
-  test(
-    "a server that never answers: the client gives up within its 10 s limit, in one line; exit 1",
-    async () => {
-      using silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-      const started = performance.now();
-      const client = aloneClient(["127.0.0.1", "--port", String(silent.port)], "hello?\n");
-      expect(await client.exit()).toBe(1);
-      expect(performance.now() - started).toBeLessThan(15_000);
-      expect(oneLine(client.stderr)).toMatch(/^No reply from 127\.0\.0\.1:\d+ in 10 s/);
-    },
-    20_000,
-  );
-
   test.skipIf(!POSIX)(
     "standard input of /dev/zero (one endless line): one line, memory bounded; exit 1",
     async () => {
       const server = await aloneServer();
       const client = spawn(
-        ["sh", "-c", 'exec bun --no-install client.ts 127.0.0.1 --port "$0" < /dev/zero', String(server.port)],
+        [
+          "sh",
+          "-c",
+          'exec bun --no-install client.ts 127.0.0.1 --port "$0" < /dev/zero',
+          String(server.port),
+        ],
         { cwd: clientDir },
       );
       expect(await client.exit()).toBe(1);
@@ -152,7 +144,7 @@ describe("each lesson script alone keeps the lesson's promises", () => {
       ] as const) {
         const run = spawn(["bun", "--no-install", script, ...args], { cwd: dir });
         expect(await run.exit()).toBe(2);
-        expect(oneLine(run.stderr)).toMatch(/^Alone, (server|client)\.ts takes only .*depth\//);
+        expect(oneLine(run.stderr)).toMatch(/^Alone, (server|client)\.ts takes .*depth\//);
         expect(hasStackTrace(run.stderr)).toBe(false);
       }
     },

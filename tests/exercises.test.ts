@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { cleanUp, freePort, POSIX, ROOT, spawnScript, startClient, startServer } from "./harness";
+import { cleanUp, POSIX, ROOT, spawnScript, startClient, startServer } from "./harness";
 
 afterEach(cleanUp);
 
@@ -70,27 +70,6 @@ describe("exercises", () => {
       expect(await client.exit()).toBe(130);
       expect(await server.exit()).toBe(0); // an end in order, not an error
       expect(server.stderr).not.toContain("abruptly");
-    },
-    T,
-  );
-
-  test(
-    "4: a port in use, nobody listening, or server.ts instead of lines-server.ts: one line each, exit 1, no wait without end",
-    async () => {
-      const busy = await startServer(["--keep-open"]);
-      const taken = exercise("lines-server", ["--port", String(busy.port)]);
-      expect(await taken.exit()).toBe(1);
-      expect(taken.stderr).toBe("The port is in use: stop the other server (Ctrl-C) first.\n");
-      const nobody = exercise("lines-client", ["--port", String(freePort())]);
-      expect(await nobody.exit()).toBe(1);
-      expect(nobody.stderr).toBe("Nobody listens there: start the server first.\n");
-      const started = performance.now();
-      const wrong = exercise("lines-client", ["--port", String(busy.port)]);
-      expect(await wrong.exit()).toBe(1);
-      expect((performance.now() - started) / 1000).toBeLessThan(15);
-      expect(wrong.stderr).toBe(
-        "No whole reply (ending in a newline): is it lines-server.ts that runs there?\n",
-      );
     },
     T,
   );

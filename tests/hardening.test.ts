@@ -22,6 +22,7 @@ import {
   startClient,
   startServer,
   T,
+  waiting,
 } from "./harness";
 
 afterEach(cleanUp);
@@ -79,7 +80,7 @@ describe("no error of one connection ends the server", () => {
 });
 
 describe("the client never hangs, and never calls a failure a success", () => {
-  test(
+  waiting(
     "a server that accepts and never answers: no reply within --timeout, and no longer; exit 1",
     async () => {
       using silent = listen({ data() {} }); // suspended, or a student's own server
@@ -112,7 +113,7 @@ describe("the client never hangs, and never calls a failure a success", () => {
     T,
   );
 
-  test(
+  waiting(
     "--timeout limits each wait, not the whole conversation",
     async () => {
       // Three messages, typed 0.25 s apart, with a --timeout of 0.45 s: 0.75 s in all.
@@ -225,6 +226,8 @@ describe("the client never hangs, and never calls a failure a success", () => {
       const server = await startServer();
       const client = spawnInTerminal(["bun", CLIENT, "--port", String(server.port)], 80);
       await client.waitFor(/Type your msg here: $/);
+      // Once the server has taken the connection: before, the system would reset it.
+      await server.waitFor(/Connection from/, "stdout");
       server.proc.kill("SIGINT"); // the server stops while the student is still typing
       await client.waitFor(/The server closed the connection\./);
       const shown = stripVTControlCharacters(client.screen()); // Bun colours errors red
@@ -501,7 +504,7 @@ describe("bytes at the edges: split characters, unasked data, a stuck send, Ctrl
     T,
   );
 
-  test(
+  waiting(
     "a message the server does not take within --timeout: no answer; exit 1",
     async () => {
       using stuck = listen({ open: (s) => void s.pause(), data() {} }); // reads nothing

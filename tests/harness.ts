@@ -6,6 +6,7 @@
 // killed run left behind (processes, network namespaces) is removed when the next run starts.
 
 import { expect, test } from "bun:test";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
@@ -18,31 +19,62 @@ export const CLIENT = join(ROOT, "client.ts");
 export const PROMPT = "Type your msg here: ";
 export const T = 15_000; // every test's timeout, in milliseconds
 
-const running = new Set<Subprocess>();
-const groups = new Set<number>(); // shells started in a process group of their own
-const sockets = new Set<{ terminate(): void }>(); // raw test sockets (rawConnect)
-const namespaces = new Set<string>(); // made by twoComputers(), removed by cleanUp()
+/** What one test started: cleanUp() ends all of it, and nothing of another test's. */
+class Scope {
+  running = new Set<Subprocess>();
+  groups = new Set<number>(); // shells started in a process group of their own
+  sockets = new Set<{ terminate(): void }>(); // raw test sockets (rawConnect)
+  namespaces = new Set<string>(); // made by twoComputers(), removed by cleanUp()
+}
+// The tests that run one at a time share one scope, emptied after each (afterEach). A test
+// that only waits runs at once with others like it (waiting()), in a scope of its own.
+const oneAtATime = new Scope();
+const scopes = new AsyncLocalStorage<Scope>();
+/** The scope of the test that is running this code. */
+const scope = () => scopes.getStore() ?? oneAtATime;
 
 /** Kills every process a test started (a shell with all it started), closes its sockets. */
-export async function cleanUp(): Promise<void> {
-  for (const socket of sockets) socket.terminate();
-  sockets.clear();
-  const all = [...running];
-  running.clear();
-  for (const pid of groups) {
+export async function cleanUp(which: Scope = oneAtATime): Promise<void> {
+  for (const socket of which.sockets) socket.terminate();
+  which.sockets.clear();
+  const all = [...which.running];
+  which.running.clear();
+  for (const pid of which.groups) {
     try {
       process.kill(-pid, "SIGKILL");
     } catch {} // already gone
   }
-  groups.clear();
+  which.groups.clear();
   for (const proc of all) proc.kill("SIGKILL");
   await Promise.all(all.map((proc) => proc.exited));
-  for (const ns of namespaces) {
+  for (const ns of which.namespaces) {
     Bun.spawnSync(["ip", "netns", "del", ns], { stderr: "ignore" });
     rmSync(join("/etc/netns", ns), { recursive: true, force: true }); // its own resolv.conf
   }
-  namespaces.clear();
+  which.namespaces.clear();
 }
+
+type TestBody = () => Promise<void> | void;
+/**
+ * A test that only waits (for ARP, a lookup, keepalive, a --timeout): it runs at once with
+ * the others like it (test.concurrent), and what it starts is its own, ended when it ends.
+ */
+export function waiting(name: string, body: TestBody, timeout: number): void {
+  test.concurrent(
+    name,
+    async () => {
+      const own = new Scope();
+      try {
+        await scopes.run(own, body);
+      } finally {
+        await cleanUp(own);
+      }
+    },
+    timeout,
+  );
+}
+/** waiting(), unless `skip`: then skipped, as test.skipIf() does. */
+waiting.skipIf = (skip: boolean) => (skip ? test.skip : waiting);
 
 // Every process the tests start carries this run's id, so that a later run can tell what a
 // killed run left behind: a process whose run has ended, or a namespace named sob-*-PID.
@@ -107,7 +139,7 @@ export function spawn(cmd: string[], options: SpawnOptions = {}): Running {
     stderr: "pipe",
     env: { ...process.env, NO_COLOR: "1", [RUN]: String(process.pid), ...options.env },
   });
-  if (setsid.length > 0) groups.add(proc.pid);
+  if (setsid.length > 0) scope().groups.add(proc.pid);
   return new Running(proc);
 }
 
@@ -125,7 +157,7 @@ export class Running {
   private waiters: (() => void)[] = [];
 
   constructor(readonly proc: Subprocess<"pipe" | "ignore", "pipe" | "ignore", "pipe">) {
-    running.add(proc);
+    scope().running.add(proc);
     this.done = Promise.all([
       proc.stdout ? this.collect(proc.stdout, (t) => (this.stdout += t)) : undefined,
       this.collect(proc.stderr, (t) => (this.stderr += t)),
@@ -276,7 +308,7 @@ export async function rawConnect(port: number, host = "127.0.0.1") {
       },
     },
   });
-  sockets.add(socket);
+  scope().sockets.add(socket);
   /** Waits until `done()` holds, failing after `ms`. */
   async function until(done: () => boolean, what: string, ms: number) {
     const deadline = Date.now() + ms;
@@ -429,7 +461,7 @@ export function spawnInTerminal(cmd: string[], cols: number, env: Record<string,
       },
     },
   });
-  running.add(proc);
+  scope().running.add(proc);
   return {
     proc,
     screen: () => screen,
@@ -482,8 +514,8 @@ export async function twoComputers(word: string, subnet: string) {
     const r = Bun.spawnSync(["ip", ...args], { stderr: "pipe" });
     if (r.exitCode !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr.toString()}`);
   };
-  namespaces.add(hosts.server);
-  namespaces.add(hosts.client);
+  scope().namespaces.add(hosts.server);
+  scope().namespaces.add(hosts.client);
   ip("netns", "add", hosts.server);
   ip("netns", "add", hosts.client);
   const ends = ["eth0", "netns", hosts.server, "type", "veth", "peer", "eth0", "netns"];

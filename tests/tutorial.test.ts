@@ -125,9 +125,7 @@ describe("the tutorial, on one computer", () => {
         /^The server (closed|reset) the connection.*; its last words: The server is busy with another client: try again later\.\n$/,
       );
       expect(second.stdout).not.toContain("Got it!");
-      await server.waitFor(
-        /Turned away 127\.0\.0\.1: the server is busy with another client\./,
-      );
+      await server.waitFor(/Turned away 127\.0\.0\.1: the server is busy with another client\./);
       // "Refused" means nobody listens: a second server on the same port is told it is taken.
       const other = spawnScript(SERVER, ["--port", String(server.port)]);
       expect(await other.exit()).toBe(1);

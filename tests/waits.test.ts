@@ -1,3 +1,8 @@
+// The tests that only wait, gathered in one file so that they wait at once
+// (test.concurrent, through waiting()): keepalive's 20 s, ARP's 3 s, a silent name server,
+// the client's 10 s limit, a dripping client. bun test --parallel runs this file beside the
+// others; it is as long as its longest wait.
+//
 // What the client says is what happened on the network. Each condition is made for real, in
 // network namespaces this test creates and removes (never by replacing Bun's functions):
 // nobody listening, the wrong port, no route, an address nobody holds, a computer that
@@ -5,8 +10,28 @@
 // server that never answers. Bun 1.4.5 reports "unreachable" as "refused": the client must
 // tell them apart itself, and say so where it cannot.
 
-import { afterEach, describe, expect, test } from "bun:test";
-import { CLIENT, cleanUp, noNamespaces, SERVER, T, twoComputers } from "./harness";
+import { afterAll, afterEach, beforeAll, describe, expect } from "bun:test";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  CLIENT,
+  cleanUp,
+  freePort,
+  noNamespaces,
+  oneLine,
+  PYTHON,
+  ROOT,
+  runClient,
+  SERVER,
+  spawn,
+  spawnScript,
+  startPeer,
+  startServer,
+  T,
+  twoComputers,
+  waiting,
+} from "./harness";
 
 afterEach(cleanUp);
 
@@ -18,7 +43,7 @@ const MAC = "; on macOS, allow Local Network";
 const hello = () => ({ stdin: new Blob(["hello\n"]) });
 
 describe.skipIf(noNamespaces !== "")("what the client says is what happened", () => {
-  test(
+  waiting(
     "nobody listens on the other computer: refused at once, naming the port; exit 1",
     async () => {
       const net = await twoComputers("refu", "10.214.1");
@@ -33,7 +58,7 @@ describe.skipIf(noNamespaces !== "")("what the client says is what happened", ()
     T,
   );
 
-  test(
+  waiting(
     "the right computer, the wrong port: refused, naming the port tried; exit 1",
     async () => {
       const net = await twoComputers("port", "10.214.2");
@@ -50,7 +75,7 @@ describe.skipIf(noNamespaces !== "")("what the client says is what happened", ()
     T,
   );
 
-  test(
+  waiting(
     "no route from the client's computer (Bun says refused): 'No route', at once; exit 1",
     async () => {
       const net = await twoComputers("rout", "10.214.3");
@@ -69,7 +94,7 @@ describe.skipIf(noNamespaces !== "")("what the client says is what happened", ()
     new RegExp(
       `^(No connection to ${where} after \\d+\\.\\d s: no computer answers, or nobody listens on port 1337 there \\(Bun cannot tell which\\): |No computer answers at ${address}: )`,
     );
-  test(
+  waiting(
     "an address on the network that nobody holds: no word of a refusal, the network named; exit 1",
     async () => {
       const net = await twoComputers("arpn", "10.214.4");
@@ -82,7 +107,7 @@ describe.skipIf(noNamespaces !== "")("what the client says is what happened", ()
     SLOW,
   );
 
-  test(
+  waiting(
     "a server whose computer ignores ARP, as isolated Wi-Fi does: the network named, not the server; exit 1",
     async () => {
       const net = await twoComputers("arpo", "10.214.5");
@@ -98,7 +123,7 @@ describe.skipIf(noNamespaces !== "")("what the client says is what happened", ()
     SLOW,
   );
 
-  test(
+  waiting(
     "a firewall that drops: no answer within --timeout, naming the firewall; exit 1",
     async () => {
       const net = await twoComputers("drop", "10.214.6");
@@ -117,7 +142,7 @@ describe.skipIf(noNamespaces !== "")("what the client says is what happened", ()
     T,
   );
 
-  test(
+  waiting(
     "a firewall on the way that rejects (ICMP 'prohibited'): refused at once, the firewall named; exit 1",
     async () => {
       // The "server" host is a router to 10.214.17.0/24, whose firewall rejects 10.214.17.2.
@@ -135,7 +160,7 @@ describe.skipIf(noNamespaces !== "")("what the client says is what happened", ()
     T,
   );
 
-  test(
+  waiting(
     "no port of the client's computer is free to connect from: one line that says so; exit 1",
     async () => {
       const net = await twoComputers("port", "10.214.10");
@@ -162,7 +187,7 @@ describe.skipIf(noNamespaces !== "")("what the client says is what happened", ()
     T,
   );
 
-  test(
+  waiting(
     "an international name is looked up as the system knows it, and an IPv4 address is tried first",
     async () => {
       const net = await twoComputers("idna", "10.214.9");
@@ -182,7 +207,7 @@ describe.skipIf(noNamespaces !== "")("what the client says is what happened", ()
     T,
   );
 
-  test(
+  waiting(
     "a name server that never answers: the lookup is bounded, by --timeout for the client and 5 s for the server; exit 1",
     async () => {
       const net = await twoComputers("dnsq", "10.214.8");
@@ -210,5 +235,108 @@ describe.skipIf(noNamespaces !== "")("what the client says is what happened", ()
       );
     },
     SLOW,
+  );
+});
+
+describe("vanished laptops free their places", () => {
+  if (noNamespaces) console.error(`skipped: the vanished laptop test: ${noNamespaces}`);
+  waiting.skipIf(noNamespaces !== "")(
+    "a client whose network goes away (its cable unplugged) is found gone by TCP keepalive within a minute, and its place freed",
+    async () => {
+      const { hosts, ip, inHost, serverIP, clientIP } = await twoComputers("ka", "10.213.9");
+      const server = inHost(hosts.server, ["bun", SERVER, "--keep-open", "--max-clients", "1"]);
+      await server.waitFor(/Listening on/);
+      const laptop = inHost(hosts.client, ["bun", CLIENT, serverIP], { stdin: "pipe" });
+      laptop.proc.stdin!.write("here\n");
+      await laptop.waitFor(/Got it!/, "stdout");
+      const gone = performance.now();
+      ip("-n", hosts.client, "link", "set", "eth0", "down"); // the lid is shut: no answers
+      const left = new RegExp(`${clientIP}:\\d+ left abruptly .*; 0 connected\\.`);
+      await server.waitFor(left, "stderr", 60_000);
+      const seconds = (performance.now() - gone) / 1000;
+      expect(seconds).toBeGreaterThan(20); // keepalive waits for 20 s of silence first
+      expect(seconds).toBeLessThan(45); // then 10 probes, a second apart
+      const next = inHost(hosts.server, ["bun", CLIENT], { stdin: new Blob(["my turn\n"]) });
+      expect(await next.exit()).toBe(0); // the place is free again
+    },
+    75_000,
+  );
+});
+
+describe("memory is bounded per client", () => {
+  waiting.skipIf(!onLinux || !PYTHON)(
+    "a client that sends 1-byte segments and never reads its replies: the server stays small, the others are served, and it gets its replies once it reads",
+    async () => {
+      const server = await startServer(["--keep-open"], { stdout: "ignore" });
+      const peak = server.watchMemory();
+      // It sends until the kernel pushes back for half a second, or for 6 s (how soon the
+      // kernel pushes back is the system's affair: about 4 MB in 5 s here).
+      const dripper = startPeer("drip.py", [String(server.port)]);
+      const student = await runClient(["--port", String(server.port)], "still served?\n");
+      expect(student.code).toBe(0);
+      expect(await dripper.exit()).toBe(0);
+      expect(dripper.stdout).toMatch(/pushed back after \d+ bytes/);
+      expect(Number(dripper.stdout.match(/(\d+) replies/)?.[1])).toBeGreaterThan(0);
+      expect(peak()).toBeLessThan(150 * 2 ** 20);
+    },
+    T,
+  );
+});
+
+const onLinux = process.platform === "linux";
+
+// The lesson's client copied alone into an empty folder, as in alone.test.ts.
+let clientDir = "";
+beforeAll(() => {
+  clientDir = mkdtempSync(join(tmpdir(), "sob-waits-c-"));
+  copyFileSync(CLIENT, join(clientDir, "client.ts"));
+});
+afterAll(() => rmSync(clientDir, { recursive: true, force: true }));
+/** `bun client.ts ARGS` from its own folder, `input` on standard input. */
+function aloneClient(args: string[], input: string) {
+  return spawn(["bun", "--no-install", "client.ts", ...args], {
+    cwd: clientDir,
+    stdin: new Blob([input]),
+  });
+}
+
+describe("each lesson script alone keeps the lesson's promises", () => {
+  waiting(
+    "a server that never answers: the client gives up within its 10 s limit, in one line; exit 1",
+    async () => {
+      using silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+      const started = performance.now();
+      const client = aloneClient(["127.0.0.1", "--port", String(silent.port)], "hello?\n");
+      expect(await client.exit()).toBe(1);
+      expect(performance.now() - started).toBeLessThan(15_000);
+      expect(oneLine(client.stderr)).toMatch(/^No reply from 127\.0\.0\.1:\d+ in 10 s/);
+    },
+    20_000,
+  );
+});
+
+const exercise = (name: string, args: string[] = []) =>
+  spawnScript(join(ROOT, "exercises", `${name}.ts`), args);
+
+describe("exercises", () => {
+  waiting(
+    "4: a port in use, nobody listening, or server.ts instead of lines-server.ts: one line each, exit 1, no wait without end",
+    async () => {
+      const busy = await startServer(["--keep-open"]);
+      const taken = exercise("lines-server", ["--port", String(busy.port)]);
+      expect(await taken.exit()).toBe(1);
+      expect(taken.stderr).toBe("The port is in use: stop the other server (Ctrl-C) first.\n");
+      const nobody = exercise("lines-client", ["--port", String(freePort())]);
+      expect(await nobody.exit()).toBe(1);
+      expect(nobody.stderr).toBe("Nobody listens there: start the server first.\n");
+      const started = performance.now();
+      const wrong = exercise("lines-client", ["--port", String(busy.port)]);
+      expect(await wrong.exit()).toBe(1);
+      expect((performance.now() - started) / 1000).toBeLessThan(15);
+      expect(wrong.stderr).toBe(
+        "No whole reply (ending in a newline): is it lines-server.ts that runs there?\n",
+      );
+    },
+    T,
   );
 });

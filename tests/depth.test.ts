@@ -1,0 +1,350 @@
+// The depth's logic, in-process and fast: who gets a place in the room, the projector's
+// budget, escaping, which diagnosis a failure gets, the usage lines, the trace. The
+// end-to-end tests beside these spawn the real scripts; these let the mutation run reach
+// each rule directly.
+
+import { describe, expect, test } from "bun:test";
+import type { Socket } from "bun";
+import { Classroom } from "../depth/classroom.ts";
+import { diagnosis } from "../depth/connect.ts";
+import { escaped, visible } from "../depth/escapes.ts";
+import { banner, cannotListen } from "../depth/listening.ts";
+import { checkHost, hostAndPort, isThisComputer } from "../depth/names.ts";
+import {
+  firstLine,
+  readClientOptions,
+  readServerOptions,
+  seconds,
+  whole,
+} from "../depth/options.ts";
+import { describe as describeCall, limited, traced } from "../depth/trace.ts";
+
+describe("escapes (depth/escapes.ts)", () => {
+  test("control, format, bidi, separators, tags, private use and unassigned characters become escapes", () => {
+    expect(visible("a\x1b[2Jb")).toBe("a\\x1b[2Jb");
+    expect(visible("\x00\x07\x7f")).toBe("\\x00\\x07\\x7f");
+    expect(visible("\u202eevil\u2066")).toBe("\\u202eevil\\u2066");
+    expect(visible("a\u200bb\u2028c\u2029d")).toBe("a\\u200bb\\u2028c\\u2029d");
+    expect(visible("\u{e0041}\ue000\u0378")).toBe("\\u{e0041}\\ue000\\u0378");
+    expect(visible("\u00ad\u034f")).toBe("\\xad\\u034f"); // default-ignorable
+  });
+  test("tab, newline, accents and emoji with their joiners and tags print as they are", () => {
+    const text = "tab\there\nnew é ñ 👨‍👩‍👧 🏴󠁧󠁢󠁳󠁣󠁴󠁿 👍🏽 #️⃣ Tiếng Việt";
+    expect(visible(text)).toBe(text);
+  });
+  test("up to 4 marks on one letter print; a 5th and more are escapes", () => {
+    const four = "e\u0301\u0302\u0303\u0304";
+    expect(visible(four)).toBe(four);
+    expect(visible(`${four}\u0305\u0306`)).toBe(`${four}\\u0305\\u0306`);
+  });
+  test("an escape is \\xHH up to U+00FF, \\uHHHH up to U+FFFF, \\u{H...} above", () => {
+    expect(escaped("\x1b")).toBe("\\x1b");
+    expect(escaped("\u00ad")).toBe("\\x" + "ad");
+    expect(escaped("\u0100")).toBe("\\u0100");
+    expect(escaped("\uffff")).toBe("\\uffff");
+    expect(escaped("\u{10000}")).toBe("\\u{10000}");
+  });
+});
+
+describe("usage (depth/options.ts, depth/names.ts)", () => {
+  test("the server's defaults are the tutorial's: every IPv4 address, port 1337, one client", () => {
+    expect(readServerOptions([])).toEqual({
+      host: "0.0.0.0",
+      named: "0.0.0.0",
+      port: 1337,
+      keepOpen: false,
+      maxClients: 1,
+      trace: false,
+    });
+    expect(readServerOptions(["--keep-open"]).maxClients).toBe(100);
+    expect(readServerOptions(["--keep-open", "--max-clients", "5"]).maxClients).toBe(5);
+  });
+  test("the client's defaults: this computer, port 1337, 10 s", () => {
+    expect(readClientOptions([])).toEqual({
+      host: "127.0.0.1",
+      port: 1337,
+      timeout: 10,
+      trace: false,
+    });
+    expect(readClientOptions(["10.0.0.5", "--port", "5000", "--timeout", "2.5"])).toEqual({
+      host: "10.0.0.5",
+      port: 5000,
+      timeout: 2.5,
+      trace: false,
+    });
+  });
+  test("each mistake says what is wrong", () => {
+    const mistake = (f: () => unknown) => {
+      try {
+        f();
+      } catch (problem) {
+        return firstLine(problem);
+      }
+      return "no mistake";
+    };
+    expect(mistake(() => readServerOptions(["--max-clients", "3"]))).toBe(
+      "--max-clients goes with --keep-open",
+    );
+    expect(mistake(() => readServerOptions(["--port", "70000"]))).toBe(
+      '--port takes a whole number from 0 to 65535, not "70000"',
+    );
+    expect(mistake(() => readClientOptions(["--port", "0"]))).toContain("from 1 to 65535");
+    expect(mistake(() => readClientOptions(["a", "b"]))).toBe("one server address, please");
+    expect(mistake(() => readClientOptions(["--port", "-1"]))).toBe(
+      '--port needs a value after it (one that starts with "-" is written --port=-1)',
+    );
+    expect(mistake(() => readClientOptions(["--prot", "5"]))).toContain("--prot");
+  });
+  test("whole numbers and seconds are written in digits, within their bounds", () => {
+    expect(whole("0", 0, 9, "--x")).toBe(0);
+    expect(whole("9", 0, 9, "--x")).toBe(9);
+    for (const text of ["10", "-1", "1e1", "0x5", " 5", "5.0", ""])
+      expect(() => whole(text, 0, 9, "--x")).toThrow(`not "${text}"`);
+    expect(seconds("0.2", "--t")).toBe(0.2);
+    expect(seconds("0.001", "--t")).toBe(0.001);
+    expect(seconds("2000000", "--t")).toBe(2_000_000);
+    for (const text of ["0", "0.0009", "2000001", "1e3", ".5", "5.", " 5"])
+      expect(() => seconds(text, "--t")).toThrow(`not "${text}"`);
+  });
+  test("a host is a name or an address alone: not a bare number, a link-local without its interface, multicast or broadcast", () => {
+    for (const host of ["127.0.0.1", "::1", "localhost", "exämple.com", "fe80::1%eth0", "my-pc"])
+      expect(checkHost(host)).toBe(host);
+    expect(() => checkHost("1337")).toThrow('"1337" is not an address');
+    expect(() => checkHost("10.20.0")).toThrow("one has four numbers");
+    expect(() => checkHost("fe80::1")).toThrow("is link-local");
+    expect(() => checkHost("224.0.0.1")).toThrow("multicast or broadcast");
+    expect(() => checkHost("255.255.255.255")).toThrow("multicast or broadcast");
+    expect(() => checkHost("ff02::1")).toThrow("multicast or broadcast");
+    expect(() => checkHost("10.0.0.5:1337")).toThrow("give the port with --port");
+    expect(() => checkHost("[::1]")).toThrow("give the port with --port");
+  });
+  test("names as people type them", () => {
+    expect(hostAndPort("10.0.0.5", 1337)).toBe("10.0.0.5:1337");
+    expect(hostAndPort("::1", 1337)).toBe("[::1]:1337");
+    for (const host of ["127.0.0.1", "127.1.2.3", "::1", "localhost"])
+      expect(isThisComputer(host)).toBe(true);
+    for (const host of ["10.127.0.1", "::12", "localhost.example", "1127.0.0.1"])
+      expect(isThisComputer(host)).toBe(false);
+  });
+});
+
+describe("the server's lines (depth/listening.ts)", () => {
+  test("why it cannot listen, and what to do", () => {
+    expect(cannotListen({ code: "EADDRINUSE" }, "0.0.0.0", 1337)).toBe(
+      "Port 1337 is in use: stop the other server (Ctrl-C), or use another --port.",
+    );
+    expect(cannotListen({ code: "EACCES" }, "0.0.0.0", 80)).toContain("use one above 1023");
+    expect(cannotListen({ code: "EACCES" }, "0.0.0.0", 5000)).toContain("reserved or blocked");
+    expect(cannotListen({ message: "Failed to listen at 10.9.9.9" }, "10.9.9.9", 1337)).toBe(
+      "This computer has no address 10.9.9.9: use one of its own, or no --host.",
+    );
+    expect(cannotListen({ message: "odd" }, "0.0.0.0", 1)).toBe("The server stopped: odd");
+  });
+  test("the banner names the command for this computer, and says when others cannot connect", () => {
+    expect(banner("127.0.0.1", 1337).split("\n")).toEqual([
+      "Listening on 127.0.0.1:1337; Ctrl-C stops.",
+      "On this computer: bun client.ts 127.0.0.1",
+      "Other computers cannot connect.",
+    ]);
+    expect(banner("::1", 5000).split("\n")[0]).toBe("Listening on [::1]:5000; Ctrl-C stops.");
+    expect(banner("0.0.0.0", 5000)).toContain("On this computer: bun client.ts --port 5000");
+  });
+});
+
+describe("which diagnosis a failed connect gets (depth/connect.ts)", () => {
+  const far = { host: "10.0.0.5", address: "10.0.0.5", port: 1337, timeout: 10 };
+  const here = { ...far, host: "127.0.0.1", address: "127.0.0.1" };
+  const fail = (code: string, took: number, said = far) => diagnosis({ code }, took, said);
+  test("a real code names itself: no route, no computer, no answer in time, no port free", () => {
+    expect(fail("ENETUNREACH", 0)).toStartWith("No route from here to 10.0.0.5:");
+    expect(fail("EHOSTUNREACH", 0)).toStartWith("No computer answers at 10.0.0.5:");
+    expect(fail("ETIMEDOUT", 9000)).toBe(
+      "No answer from 10.0.0.5:1337 in 10 s: check the address, firewall and server.",
+    );
+    expect(fail("EADDRNOTAVAIL", 0)).toStartWith("No port of this computer is free");
+  });
+  test("a refusal within half a second came from the computer; a later one is not called a refusal", () => {
+    expect(fail("ECONNREFUSED", 499)).toStartWith("Connection refused by 10.0.0.5:1337:");
+    expect(fail("ECONNREFUSED", 499)).toContain("or a firewall says no");
+    const late = fail("ECONNREFUSED", 3100);
+    expect(late).toStartWith("No connection to 10.0.0.5:1337 after 3.1 s:");
+    expect(late).toContain("(Bun cannot tell which)");
+    expect(late).not.toContain("refused");
+  });
+  test("on this computer a refusal means nobody listens here; the macOS hint only for others", () => {
+    expect(fail("ECONNREFUSED", 3000, here)).toBe(
+      "Connection refused by 127.0.0.1:1337: nobody listens on port 1337 here; start the server first.",
+    );
+    expect(fail("ENETUNREACH", 0)).toContain("allow Local Network");
+    expect(fail("ENETUNREACH", 0, here)).not.toContain("macOS");
+  });
+  test("anything else is still one line", () => {
+    expect(diagnosis({ message: "odd" }, 0, far)).toBe("Stopped (10.0.0.5:1337): odd");
+  });
+});
+
+describe("--trace (depth/trace.ts)", () => {
+  test("it wraps each function given to Bun: the call is told, and the function still runs", () => {
+    const lines: string[] = [];
+    let ran = 0;
+    const events = { open: () => ran++, data: () => ran++, close: () => ran++ };
+    const wrapped = traced(events, (line) => lines.push(line));
+    const socket = { remoteAddress: "127.0.0.1", remotePort: 5 } as unknown as Socket<unknown>;
+    const call = wrapped as unknown as Record<string, (...args: unknown[]) => unknown>;
+    call.open!(socket);
+    call.data!(socket, new Uint8Array(3));
+    call.close!(socket);
+    expect(ran).toBe(3);
+    expect(lines).toEqual([
+      "(trace) Bun calls open(127.0.0.1:5): in Python, s.accept() returns conn, addr",
+      "(trace) Bun calls data(127.0.0.1:5, 3 bytes): in Python, conn.recv(1024) returns data",
+      "(trace) Bun calls close(127.0.0.1:5): in Python, the program goes on after its loop",
+    ]);
+  });
+  test("a client's calls name no client, and drain is told only when bytes wait", () => {
+    const lines: string[] = [];
+    const wrapped = traced({ data() {}, drain() {} }, (line) => lines.push(line));
+    const call = wrapped as unknown as Record<string, (...args: unknown[]) => unknown>;
+    call.data!({ data: undefined }, new Uint8Array(7));
+    call.drain!({ data: { unsent: new Uint8Array(0) } });
+    call.drain!({ data: { unsent: new Uint8Array(1) } });
+    expect(lines).toEqual([
+      "(trace) Bun calls data(7 bytes): in Python, they wait for s.recv(1024)",
+      "(trace) Bun calls drain(): in Python, s.sendall() goes on sending",
+    ]);
+    const name = describeCall("close", {} as Socket<unknown>, [new Error("reset")], false);
+    expect(name).toBe("reset");
+  });
+  test("20 lines a second, then one line that says the rest are not shown", () => {
+    const lines: string[] = [];
+    const say = limited((line) => lines.push(line));
+    for (let n = 0; n < 30; n++) say(`line ${n}`);
+    expect(lines.length === 21 || lines.length < 21).toBe(true); // a second may turn over
+    expect(lines.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, n) => `line ${n}`));
+    if (lines.length === 21) expect(lines[20]).toBe("(trace) more this second: not shown");
+  });
+});
+
+/** A stand-in for a client's socket, as the class room sees one. */
+function seatFor(address: string, port: number) {
+  const ended: string[] = [];
+  const conn = {
+    data: { name: `${address}:${port}`, address },
+    end: (notice?: string) => ended.push(notice ?? ""),
+  };
+  return Object.assign(conn as unknown as Socket<{ name: string; address: string }>, { ended });
+}
+/** A class room with `max` places, recording what it prints and says. */
+function classroom(max: number) {
+  const clients = new Set<Socket<{ name: string; address: string }>>();
+  const printed: string[] = [];
+  const said: string[] = [];
+  const output = (_fd: number, line: string) => said.push(line);
+  const room = new Classroom({
+    clients,
+    maxClients: max,
+    print: (line) => printed.push(line),
+    output,
+    visible,
+  });
+  return { room, clients, printed, said };
+}
+
+describe("who gets a place in the room (depth/classroom.ts)", () => {
+  test("a newcomer takes the place of a connection that never sent anything", async () => {
+    const { room, clients } = classroom(2);
+    const talker = seatFor("10.0.0.1", 1);
+    const idle = seatFor("10.0.0.1", 2);
+    clients.add(talker);
+    clients.add(idle);
+    await room.show(talker, "hello");
+    const newcomer = seatFor("10.0.0.2", 3);
+    expect(room.makeRoom(newcomer)).toBe(true);
+    expect(clients.has(idle)).toBe(false);
+    expect(clients.has(talker)).toBe(true);
+    expect(idle.ended[0]).toContain("your place went to a newcomer");
+  });
+  test("when all have spoken, an address with at least 2 more places gives up its longest silent one", async () => {
+    const { room, clients } = classroom(3);
+    const [a, b, c] = [seatFor("10.0.0.1", 1), seatFor("10.0.0.1", 2), seatFor("10.0.0.1", 3)];
+    for (const conn of [a, b, c]) clients.add(conn);
+    await room.show(a, "first");
+    await Bun.sleep(2);
+    await room.show(b, "second");
+    await Bun.sleep(2);
+    await room.show(c, "third");
+    expect(room.makeRoom(seatFor("10.0.0.2", 9))).toBe(true);
+    expect(clients.has(a)).toBe(false); // silent longest
+    expect([clients.has(b), clients.has(c)]).toEqual([true, true]);
+  });
+  test("a full room of one address that has all spoken makes no room for the same address", async () => {
+    const { room, clients } = classroom(2);
+    const [a, b] = [seatFor("10.0.0.1", 1), seatFor("10.0.0.1", 2)];
+    clients.add(a);
+    clients.add(b);
+    await room.show(a, "x");
+    await room.show(b, "y");
+    expect(room.makeRoom(seatFor("10.0.0.1", 3))).toBe(false);
+    expect(clients.size).toBe(2);
+  });
+  test("nor for another address when the one holding the places has only one more", async () => {
+    const { room, clients } = classroom(3);
+    const [a, b, c] = [seatFor("10.0.0.1", 1), seatFor("10.0.0.1", 2), seatFor("10.0.0.2", 3)];
+    for (const conn of [a, b, c]) clients.add(conn);
+    for (const conn of [a, b, c]) await room.show(conn, "hi");
+    expect(room.makeRoom(seatFor("10.0.0.2", 4))).toBe(false); // 2 against 1 + 1
+  });
+});
+
+describe("the projector's budget (depth/classroom.ts)", () => {
+  test("a connection shows 20 rows at once, and the rest is held back, not printed", async () => {
+    const { room, clients, printed } = classroom(10);
+    const flooder = seatFor("10.0.0.1", 1);
+    clients.add(flooder);
+    await room.show(flooder, Array.from({ length: 50 }, (_, n) => `row ${n}`).join("\n"));
+    expect(printed).toHaveLength(20);
+    expect(printed[0]).toBe("10.0.0.1:1: row 0");
+    expect(printed[19]).toBe("10.0.0.1:1: row 19");
+    room.leave(flooder, "left");
+  });
+  test("another connection still shows its own rows while one is held back", async () => {
+    const { room, clients, printed } = classroom(10);
+    const flooder = seatFor("10.0.0.1", 1);
+    const student = seatFor("10.0.0.2", 2);
+    clients.add(flooder);
+    clients.add(student);
+    await room.show(flooder, "x\n".repeat(100));
+    await room.show(student, "my question");
+    expect(printed.at(-1)).toBe("10.0.0.2:2: my question");
+    room.leave(flooder, "");
+    room.leave(student, "");
+  });
+  test("what was held back is counted on standard error, naming the sender, when it leaves", async () => {
+    const { room, clients, said } = classroom(10);
+    const flooder = seatFor("10.0.0.1", 1);
+    clients.add(flooder);
+    await room.show(flooder, "abc\n".repeat(25)); // 20 shown, 5 held: 15 bytes in 5 lines
+    clients.delete(flooder);
+    room.leave(flooder, "left");
+    expect(said).toContain("10.0.0.1:1 left; 0 connected.");
+    expect(said).toContain("10.0.0.1:1: 15 bytes in 5 lines held back from the projector.");
+  });
+  test("a long line is broken into rows of the width, each named; blank lines say nothing", async () => {
+    const { room, clients, printed } = classroom(10);
+    const student = seatFor("10.0.0.2", 2);
+    clients.add(student);
+    await room.show(student, `\n\n${"w".repeat(150)}`);
+    expect(printed.length).toBe(3); // 150 characters in rows of 80 - 12 columns
+    for (const row of printed) {
+      expect(row).toStartWith("10.0.0.2:2: ");
+      expect(Bun.stringWidth(row)).toBeLessThanOrEqual(80);
+    }
+    room.leave(student, "");
+  });
+  test("lines of one kind on standard error: 20 a second, the rest counted", () => {
+    const { room, said } = classroom(1);
+    for (let n = 0; n < 25; n++) room.note("resets", `reset ${n}`);
+    expect(said.length).toBeLessThanOrEqual(20);
+    expect(said[0]).toBe("reset 0");
+  });
+});
