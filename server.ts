@@ -91,7 +91,7 @@ type Sending = { unsent: Uint8Array; sent: () => void }; // for sendAll()
 /** Python's sendall(): sends every byte; settles once all are out. */
 function sendAll(socket: Socket<Sending>, bytes: Uint8Array): Promise<void> {
   return new Promise((sent) => {
-    socket.data = { unsent: bytes, sent };
+    socket.data = { ...socket.data, unsent: bytes, sent };
     flush(socket);
   });
 }

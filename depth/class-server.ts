@@ -16,6 +16,7 @@ import { banner, cannotListen } from "./listening.ts";
 import { hostAndPort } from "./names.ts";
 import { type ServerOptions, serverOptions } from "./options.ts";
 import { output, print, printed } from "./output.ts";
+import { flush, sendAll } from "./sending.ts";
 import { traced } from "./trace.ts";
 
 /** What the class server keeps for each client. */
@@ -136,23 +137,6 @@ class ClassServer {
     printed().then(() => process.exit(code));
     setTimeout(() => process.exit(code), STOP_WAIT); // a stopped terminal: stop anyway
   }
-}
-
-/** Python's sendall(): sends every byte; settles once all are out. */
-function sendAll(socket: Socket<Client>, bytes: Uint8Array): Promise<void> {
-  return new Promise((sent) => {
-    socket.data.unsent = bytes;
-    socket.data.sent = sent;
-    flush(socket);
-  });
-}
-/** Sends what fits; Bun calls it again (drain) when there is room. */
-function flush(socket: Socket<Client>): void {
-  if (socket.data === undefined) return; // nothing was ever sent
-  const written = socket.write(socket.data.unsent); // -1: it is closing
-  const gone = written < 0 ? socket.data.unsent.length : written;
-  socket.data.unsent = socket.data.unsent.subarray(gone);
-  if (socket.data.unsent.length === 0) socket.data.sent();
 }
 
 // Loading this module serves the class until Ctrl-C or a signal ends the process: the

@@ -1,14 +1,12 @@
 // Each lesson script copied alone into an empty folder, as a student copies a file: it
 // keeps the lesson's promises with no depth/ beside it (README: "What each person needs").
 
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import {
   answered,
   CLIENT,
   cleanUp,
+  copiedAlone,
   freePort,
   hasStackTrace,
   oneLine,
@@ -23,32 +21,22 @@ import {
 afterEach(cleanUp);
 
 // Two folders, one file each, far from this project (no node_modules, no depth/).
-let serverDir = "";
-let clientDir = "";
-beforeAll(() => {
-  serverDir = mkdtempSync(join(tmpdir(), "sob-alone-s-"));
-  clientDir = mkdtempSync(join(tmpdir(), "sob-alone-c-"));
-  copyFileSync(SERVER, join(serverDir, "server.ts"));
-  copyFileSync(CLIENT, join(clientDir, "client.ts"));
-});
+const serverCopy = copiedAlone(SERVER);
+const clientCopy = copiedAlone(CLIENT);
 afterAll(() => {
-  rmSync(serverDir, { recursive: true, force: true });
-  rmSync(clientDir, { recursive: true, force: true });
+  serverCopy.remove();
+  clientCopy.remove();
 });
 
 /** `bun server.ts ARGS` from its own folder; resolves once it listens, with its port. */
 async function aloneServer(args: string[] = ["--port", "0"]) {
-  const server = spawn(["bun", "--no-install", "server.ts", ...args], { cwd: serverDir });
-  const port = Number((await server.waitFor(/Listening on port (\d+)/))[1]);
-  return Object.assign(server, { port });
+  const running = serverCopy.run(args);
+  const port = Number((await running.waitFor(/Listening on port (\d+)/))[1]);
+  return Object.assign(running, { port });
 }
 /** `bun client.ts ARGS` from its own folder, `input` on standard input. */
-function aloneClient(args: string[], input: string | Uint8Array = "") {
-  return spawn(["bun", "--no-install", "client.ts", ...args], {
-    cwd: clientDir,
-    stdin: new Blob([input]),
-  });
-}
+const aloneClient = (args: string[], input: string | Uint8Array = "") =>
+  clientCopy.run(args, input);
 
 describe("each lesson script alone keeps the lesson's promises", () => {
   test(
@@ -125,7 +113,7 @@ describe("each lesson script alone keeps the lesson's promises", () => {
           'exec bun --no-install client.ts 127.0.0.1 --port "$0" < /dev/zero',
           String(server.port),
         ],
-        { cwd: clientDir },
+        { cwd: clientCopy.dir },
       );
       expect(await client.exit()).toBe(1);
       expect(oneLine(client.stderr)).toBe("A line of input is over 64 MiB: send shorter lines.");
@@ -137,10 +125,10 @@ describe("each lesson script alone keeps the lesson's promises", () => {
     "what each script takes alone, and a mistake: one line that says to copy depth/, exit 2, no stack trace",
     async () => {
       for (const [dir, script, args] of [
-        [serverDir, "server.ts", ["--keep-open"]],
-        [serverDir, "server.ts", ["--port", "abc"]],
-        [clientDir, "client.ts", ["--trace"]],
-        [clientDir, "client.ts", ["1337"]], // a bare number is no host: it is 0.0.5.57
+        [serverCopy.dir, "server.ts", ["--keep-open"]],
+        [serverCopy.dir, "server.ts", ["--port", "abc"]],
+        [clientCopy.dir, "client.ts", ["--trace"]],
+        [clientCopy.dir, "client.ts", ["1337"]], // a bare number is no host: it is 0.0.5.57
       ] as const) {
         const run = spawn(["bun", "--no-install", script, ...args], { cwd: dir });
         expect(await run.exit()).toBe(2);
@@ -156,7 +144,7 @@ describe("each lesson script alone keeps the lesson's promises", () => {
     async () => {
       const server = await aloneServer();
       const second = spawn(["bun", "--no-install", "server.ts", "--port", String(server.port)], {
-        cwd: serverDir,
+        cwd: serverCopy.dir,
       });
       expect(await second.exit()).toBe(1);
       expect(hasStackTrace(second.stderr)).toBe(false);

@@ -7,8 +7,16 @@
 
 import { expect, test } from "bun:test";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { networkInterfaces } from "node:os";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Socket, Subprocess } from "bun";
 import { watchMemory } from "./memory";
@@ -539,4 +547,21 @@ export async function twoComputers(word: string, subnet: string) {
     writeFileSync(join("/etc/netns", host, name), text);
   };
   return { hosts, ip, inHost, etcFile, serverIP: `${subnet}.1`, clientIP: `${subnet}.2` };
+}
+
+/**
+ * A lesson script (SERVER or CLIENT) copied alone into an empty folder, far from this project
+ * (no node_modules, no depth/), as a student copies it. `run(args, input)` starts it there;
+ * `remove()` removes the folder.
+ */
+export function copiedAlone(script: string) {
+  const name = script === SERVER ? "server.ts" : "client.ts";
+  const dir = mkdtempSync(join(tmpdir(), `sob-alone-${name[0]}-`));
+  copyFileSync(script, join(dir, name));
+  return {
+    dir,
+    run: (args: string[], input: string | Uint8Array = "") =>
+      spawn(["bun", "--no-install", name, ...args], { cwd: dir, stdin: new Blob([input]) }),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

@@ -10,13 +10,12 @@
 // server that never answers. Bun 1.4.5 reports "unreachable" as "refused": the client must
 // tell them apart itself, and say so where it cannot.
 
-import { afterAll, afterEach, beforeAll, describe, expect } from "bun:test";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { afterAll, afterEach, describe, expect } from "bun:test";
 import { join } from "node:path";
 import {
   CLIENT,
   cleanUp,
+  copiedAlone,
   freePort,
   noNamespaces,
   oneLine,
@@ -24,7 +23,6 @@ import {
   ROOT,
   runClient,
   SERVER,
-  spawn,
   spawnScript,
   startPeer,
   startServer,
@@ -286,19 +284,8 @@ describe("memory is bounded per client", () => {
 const onLinux = process.platform === "linux";
 
 // The lesson's client copied alone into an empty folder, as in alone.test.ts.
-let clientDir = "";
-beforeAll(() => {
-  clientDir = mkdtempSync(join(tmpdir(), "sob-waits-c-"));
-  copyFileSync(CLIENT, join(clientDir, "client.ts"));
-});
-afterAll(() => rmSync(clientDir, { recursive: true, force: true }));
-/** `bun client.ts ARGS` from its own folder, `input` on standard input. */
-function aloneClient(args: string[], input: string) {
-  return spawn(["bun", "--no-install", "client.ts", ...args], {
-    cwd: clientDir,
-    stdin: new Blob([input]),
-  });
-}
+const clientCopy = copiedAlone(CLIENT);
+afterAll(() => clientCopy.remove());
 
 describe("each lesson script alone keeps the lesson's promises", () => {
   waiting(
@@ -306,7 +293,8 @@ describe("each lesson script alone keeps the lesson's promises", () => {
     async () => {
       using silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
       const started = performance.now();
-      const client = aloneClient(["127.0.0.1", "--port", String(silent.port)], "hello?\n");
+      const args = ["127.0.0.1", "--port", String(silent.port)];
+      const client = clientCopy.run(args, "hello?\n");
       expect(await client.exit()).toBe(1);
       expect(performance.now() - started).toBeLessThan(15_000);
       expect(oneLine(client.stderr)).toMatch(/^No reply from 127\.0\.0\.1:\d+ in 10 s/);
