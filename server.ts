@@ -11,6 +11,7 @@
 import { writeSync } from "node:fs";
 import type { Socket, TCPSocketListener } from "bun";
 
+const say = (line: string) => print(line, 2); // not the tutorial's output
 const { host, port, ...more } = await readOptions(); // the command line
 let client: Socket<Sending> | undefined; // the one client, as in the tutorial
 const decoder = new TextDecoder(); // keeps half a character until the rest
@@ -39,7 +40,8 @@ let server: TCPSocketListener<Sending>;
 try {
   server = Bun.listen<Sending>({ hostname: host, port, socket: events });
 } catch (problem) {
-  say(listening?.cannotListen(problem, host, port) ?? `${problem}`);
+  const alone = `${problem}: is port ${port} taken? Try another --port.`;
+  say(listening?.cannotListen(problem, host, port) ?? alone);
   process.exit(1);
 }
 say(listening?.banner(host, server.port) ?? `Listening on port ${server.port}`);
@@ -122,10 +124,6 @@ function escaped(char: string): string {
   if (hex.length <= 2) return "\\x" + hex.padStart(2, "0");
   if (hex.length <= 4) return "\\u" + hex.padStart(4, "0");
   return `\\u{${hex}}`;
-}
-/** A line on standard error: what is not the tutorial's output. */
-function say(line: string): void {
-  print(line, 2);
 }
 /** Another client: tell it that the server is busy, and close in order. */
 function turnAway(conn: Socket<Sending>, address: string) {
