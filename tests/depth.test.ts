@@ -8,8 +8,8 @@ import type { Socket } from "bun";
 import { Classroom } from "../depth/classroom.ts";
 import { diagnosis } from "../depth/connect.ts";
 import { escaped, visible } from "../depth/escapes.ts";
-import { banner, cannotListen } from "../depth/listening.ts";
-import { checkHost, hostAndPort, isThisComputer } from "../depth/names.ts";
+import { addressesForOthers, banner, cannotListen } from "../depth/listening.ts";
+import { checkHost, hostAndPort, isThisComputer, lookUp } from "../depth/names.ts";
 import {
   firstLine,
   readClientOptions,
@@ -346,5 +346,130 @@ describe("the projector's budget (depth/classroom.ts)", () => {
     for (let n = 0; n < 25; n++) room.note("resets", `reset ${n}`);
     expect(said.length).toBeLessThanOrEqual(20);
     expect(said[0]).toBe("reset 0");
+  });
+});
+
+describe("the depth's lines, word for word (what the mutation run asked for)", () => {
+  test("each mistake about a host says what to type instead", () => {
+    expect(() => checkHost("1337")).toThrow(
+      '"1337" is not an address: one has four numbers, such as 192.168.1.20 or 0.0.0.0 (for a port: --port 1337)',
+    );
+    expect(() => checkHost("fe80::1")).toThrow(
+      '"fe80::1" is link-local: add its interface, as in fe80::1%eth0 (Windows: %12)',
+    );
+    expect(checkHost("fe80::1%eth0")).toBe("fe80::1%eth0"); // with its interface: fine
+    expect(checkHost("2001:db8::1")).toBe("2001:db8::1"); // not link-local
+    expect(() => checkHost("224.0.0.1")).toThrow(
+      "224.0.0.1 is a multicast or broadcast address: TCP needs one computer's",
+    );
+    expect(checkHost("223.255.255.1")).toBe("223.255.255.1"); // the last unicast block
+    expect(checkHost("fe00::1")).toBe("fe00::1"); // neither link-local nor multicast
+  });
+  // A name nobody knows would be asked of the real name server: that case runs offline,
+  // in faults.test.ts (unshare -n). localhost is in the hosts file.
+  test("a name's address: an address is itself, and localhost is IPv4 first", async () => {
+    expect(await lookUp("10.1.2.3", 1)).toBe("10.1.2.3");
+    expect(await lookUp("::1", 1)).toBe("::1");
+    expect(await lookUp("localhost", 5)).toBe("127.0.0.1");
+  });
+  test("the banner on every address gives the command for others, wired and Wi-Fi first, and the firewall line", () => {
+    const others = addressesForOthers();
+    for (const { address } of others) {
+      expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/); // IPv4 only
+      expect(address).not.toStartWith("127.");
+      expect(address).not.toStartWith("169.254.");
+    }
+    const wired = (via: string) => /^(en|eth|wl|wi-?fi|ethernet)/i.test(via);
+    const firstOther = others.findIndex(({ via }) => !wired(via));
+    if (firstOther >= 0)
+      expect(others.slice(firstOther).every(({ via }) => !wired(via))).toBe(true);
+    const lines = banner("0.0.0.0", 1337).split("\n");
+    expect(lines.slice(0, 2)).toEqual([
+      "Listening on 0.0.0.0:1337; Ctrl-C stops.",
+      "On this computer: bun client.ts",
+    ]);
+    for (const { via, address } of others)
+      expect(lines).toContain(`From another computer, over ${via}: bun client.ts ${address}`);
+    if (others.length > 0)
+      expect(lines.at(-1)).toBe("(A firewall here may have to allow TCP port 1337.)");
+    expect(banner("::", 5000).split("\n")[1]).toBe("On this computer: bun client.ts --port 5000");
+    expect(banner("10.9.9.9", 1337)).not.toContain("cannot connect"); // not this computer's loopback
+  });
+  test("a port is privileged up to 1023; above, EACCES means reserved (Windows names the ranges)", () => {
+    expect(cannotListen({ code: "EACCES" }, "0.0.0.0", 1023)).toBe(
+      "Port 1023 may need special privileges: use one above 1023, such as --port 1337.",
+    );
+    expect(cannotListen({ code: "EACCES" }, "0.0.0.0", 1024)).toBe(
+      "Port 1024 is reserved or blocked: try another (Windows: netsh interface ipv4 show excludedportrange protocol=tcp).",
+    );
+    expect(cannotListen({}, "0.0.0.0", 1)).toBe("The server stopped: [object Object]");
+  });
+  test("the refusal lines in full, and the half-second boundary", () => {
+    const far = { host: "10.0.0.5", address: "10.0.0.5", port: 1337, timeout: 10 };
+    expect(diagnosis({ code: "ECONNREFUSED" }, 499, far)).toBe(
+      "Connection refused by 10.0.0.5:1337: nobody listens on port 1337 there, or a firewall says no (start the server, or use the port it prints); on macOS, allow Local Network.",
+    );
+    expect(diagnosis({ code: "ECONNREFUSED" }, 500, far)).toStartWith("No connection to");
+    expect(diagnosis({ code: "ENETUNREACH" }, 0, far)).toBe(
+      "No route from here to 10.0.0.5: check the address, and that both computers are on one network (school or guest Wi-Fi may keep devices apart: try a phone's hotspot); on macOS, allow Local Network.",
+    );
+    const here = { ...far, host: "localhost", address: "127.0.0.1" };
+    expect(diagnosis({ code: "ECONNREFUSED" }, 0, here)).toBe(
+      "Connection refused by localhost:1337: nobody listens on port 1337 here; start the server first.",
+    );
+    expect(diagnosis({ code: "EOTHER" }, 0, far)).toBe("Stopped (10.0.0.5:1337): [object Object]");
+  });
+});
+
+describe("the class room's lines (depth/classroom.ts)", () => {
+  test("a newcomer is announced with its port, plainly off a terminal", () => {
+    const { room, clients, printed } = classroom(5);
+    const student = seatFor("10.0.0.3", 4242);
+    clients.add(student);
+    room.announce(student);
+    expect(printed).toEqual(["Connection from : 10.0.0.3:4242"]);
+  });
+  test("whoever makes room is told why, and the teacher is told who made room for whom", async () => {
+    const { room, clients, said } = classroom(1);
+    const idle = seatFor("10.0.0.1", 1);
+    clients.add(idle);
+    expect(room.makeRoom(seatFor("10.0.0.2", 2))).toBe(true);
+    expect(said).toEqual([
+      "Closed 10.0.0.1:1 to make room for 10.0.0.2:2: it had sent nothing yet.",
+    ]);
+    expect(idle.ended).toEqual([
+      "The server is full: your place went to a newcomer, as yours had sent nothing yet.",
+    ]);
+  });
+  test("the silent one given up is from the address holding the most places, not the newcomer's", async () => {
+    const { room, clients } = classroom(4);
+    const mineIdle = seatFor("10.0.0.2", 1);
+    const [a, b, c] = [seatFor("10.0.0.1", 2), seatFor("10.0.0.1", 3), seatFor("10.0.0.1", 4)];
+    for (const conn of [mineIdle, a, b, c]) clients.add(conn);
+    await room.show(a, "x");
+    expect(room.makeRoom(seatFor("10.0.0.2", 5))).toBe(true);
+    expect(clients.has(mineIdle)).toBe(true); // its own address holds fewer places
+    expect(clients.has(b)).toBe(false); // the oldest silent one of 10.0.0.1
+  });
+  test("a tab takes 8 columns of a row; escapes take their width", async () => {
+    const { room, clients, printed } = classroom(5);
+    const student = seatFor("10.0.0.2", 2);
+    clients.add(student);
+    await room.show(student, "\t".repeat(9)); // 72 columns: more than 68 fit in one row
+    expect(printed).toHaveLength(2);
+    await room.show(student, "\x1b".repeat(20)); // 80 columns of \x1b: two rows
+    expect(printed.slice(2)).toEqual([
+      `10.0.0.2:2: ${"\\x1b".repeat(17)}`,
+      `10.0.0.2:2: ${"\\x1b".repeat(3)}`,
+    ]);
+  });
+  test("more than 20 lines of one kind in a second: a line a second later counts the rest", async () => {
+    const { room, said } = classroom(1);
+    const start = Math.floor(performance.now() / 1000);
+    for (let n = 0; n < 25; n++) room.note("resets", `reset ${n}`);
+    if (Math.floor(performance.now() / 1000) !== start) return; // a second turned over
+    await Bun.sleep(1100);
+    expect(said.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, n) => `reset ${n}`));
+    expect(said[20]).toBe("(and 5 more lines of resets in that second, not printed)");
   });
 });
