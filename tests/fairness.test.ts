@@ -175,10 +175,12 @@ describe("the projector stays readable", () => {
       const server = await startServer(["--keep-open"]);
       const crowd = startPeer("crowd.py", [String(server.port), "127.0.0.2", "50", "flood"]);
       await crowd.waitFor(/ready/, "stdout");
-      await Bun.sleep(0); // the crowd floods from here on
+      const flooding = performance.now(); // the crowd floods from here on
       const student = startClient(["--port", String(server.port)]);
       await server.waitFor(/Connection from : 127\.0\.0\.1/, "stdout");
       const burst = rowsOf(server.stdout, "127.0.0.2");
+      // A busy computer may take seconds to let the student in: the address earns its rate.
+      const waited = (performance.now() - flooding) / 1000;
       const started = performance.now();
       for (let n = 0; n < 3; n++) {
         const sent = performance.now();
@@ -189,7 +191,7 @@ describe("the projector stays readable", () => {
       }
       const seconds = (performance.now() - started) / 1000;
       const after = rowsOf(server.stdout, "127.0.0.2") - burst;
-      expect(burst).toBeLessThanOrEqual(1000 + 50); // its first burst, and its arrivals
+      expect(burst).toBeLessThanOrEqual(1000 + 10 * waited + 20); // its first burst, then 10/s
       expect(after).toBeLessThanOrEqual(10 * seconds + 20);
       await server.waitFor(/127\.0\.0\.2:\d+: [\d,]+ bytes in [\d,]+ lines held back/, "stderr");
     },
