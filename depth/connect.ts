@@ -13,18 +13,19 @@
 import { isIP } from "node:net";
 import type { SocketHandler } from "bun";
 import { hostAndPort, isThisComputer, LookupFailed, lookUp } from "./names.ts";
+import { readClientOptions } from "./options.ts";
 import { traced } from "./trace.ts";
 
 const SURE = 500; // ms: a refusal sooner than this came from the computer itself
 const APART = "school or guest Wi-Fi may keep devices apart: try a phone's hotspot";
 
 type Connect<T> = { hostname: string; port: number; socket: SocketHandler<T> };
-type Settings = { timeout: number; trace?: boolean }; // client.ts's options
 
 /** Bun.connect, with the name looked up and the route checked first, failures named. */
-export async function connect<T>(options: Connect<T>, more: Settings) {
+export async function connect<T>(options: Connect<T>) {
   const { hostname: host, port } = options;
-  const { timeout, trace } = more;
+  // --timeout and --trace, from the command line client.ts has read (and checked) already.
+  const { timeout, trace } = readClientOptions(process.argv.slice(2));
   if (trace) options = { ...options, socket: traced(options.socket) };
   let address: string;
   try {

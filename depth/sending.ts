@@ -3,7 +3,6 @@
 
 import type { Socket } from "bun";
 
-// What Python gives for free, and Bun leaves to us.
 export type Sending = { unsent: Uint8Array; sent: () => void }; // for sendAll()
 /** Python's sendall(): sends every byte; settles once all are out. */
 export function sendAll(socket: Socket<Sending>, bytes: Uint8Array): Promise<void> {

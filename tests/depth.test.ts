@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import type { Socket } from "bun";
 import { Classroom } from "../depth/classroom.ts";
 import { diagnosis } from "../depth/connect.ts";
-import { escaped, visible } from "../depth/escapes.ts";
+import { visible } from "../depth/escapes.ts";
 import { addressesForOthers, banner, cannotListen } from "../depth/listening.ts";
 import { checkHost, hostAndPort, isThisComputer, lookUp } from "../depth/names.ts";
 import {
@@ -21,12 +21,12 @@ import { describe as describeCall, limited, traced } from "../depth/trace.ts";
 
 describe("escapes (depth/escapes.ts)", () => {
   test("control, format, bidi, separators, tags, private use and unassigned characters become escapes", () => {
-    expect(visible("a\x1b[2Jb")).toBe("a\\x1b[2Jb");
-    expect(visible("\x00\x07\x7f")).toBe("\\x00\\x07\\x7f");
-    expect(visible("\u202eevil\u2066")).toBe("\\u202eevil\\u2066");
-    expect(visible("a\u200bb\u2028c\u2029d")).toBe("a\\u200bb\\u2028c\\u2029d");
-    expect(visible("\u{e0041}\ue000\u0378")).toBe("\\u{e0041}\\ue000\\u0378");
-    expect(visible("\u00ad\u034f")).toBe("\\xad\\u034f"); // default-ignorable
+    expect(visible("a\x1b[2Jb")).toBe("a\\u{1b}[2Jb");
+    expect(visible("\x00\x07\x7f")).toBe("\\u{0}\\u{7}\\u{7f}");
+    expect(visible("\u202eevil\u2066")).toBe("\\u{202e}evil\\u{2066}");
+    expect(visible("a\u200bb\u2028c\u2029d")).toBe("a\\u{200b}b\\u{2028}c\\u{2029}d");
+    expect(visible("\u{e0041}\ue000\u0378")).toBe("\\u{e0041}\\u{e000}\\u{378}");
+    expect(visible("\u00ad\u034f")).toBe("\\u{ad}\\u{34f}"); // default-ignorable
   });
   test("tab, newline, accents and emoji with their joiners and tags print as they are", () => {
     const text = "tab\there\nnew é ñ 👨‍👩‍👧 🏴󠁧󠁢󠁳󠁣󠁴󠁿 👍🏽 #️⃣ Tiếng Việt";
@@ -35,14 +35,14 @@ describe("escapes (depth/escapes.ts)", () => {
   test("up to 4 marks on one letter print; a 5th and more are escapes", () => {
     const four = "e\u0301\u0302\u0303\u0304";
     expect(visible(four)).toBe(four);
-    expect(visible(`${four}\u0305\u0306`)).toBe(`${four}\\u0305\\u0306`);
+    expect(visible(`${four}\u0305\u0306`)).toBe(`${four}\\u{305}\\u{306}`);
   });
-  test("an escape is \\xHH up to U+00FF, \\uHHHH up to U+FFFF, \\u{H...} above", () => {
-    expect(escaped("\x1b")).toBe("\\x1b");
-    expect(escaped("\u00ad")).toBe("\\x" + "ad");
-    expect(escaped("\u0100")).toBe("\\u0100");
-    expect(escaped("\uffff")).toBe("\\uffff");
-    expect(escaped("\u{10000}")).toBe("\\u{10000}");
+  test("an escape is \\u{H...} with the hex digits its code needs, as JavaScript writes it", () => {
+    expect(visible("\x00")).toBe("\\u{0}");
+    expect(visible("\x1b")).toBe("\\u{1b}");
+    expect(visible("\u2066")).toBe("\\u{2066}");
+    expect(visible("\uffff")).toBe("\\u{ffff}");
+    expect(visible("\u{10ffff}")).toBe("\\u{10ffff}");
   });
 });
 
@@ -457,10 +457,10 @@ describe("the class room's lines (depth/classroom.ts)", () => {
     clients.add(student);
     await room.show(student, "\t".repeat(9)); // 72 columns: more than 68 fit in one row
     expect(printed).toHaveLength(2);
-    await room.show(student, "\x1b".repeat(20)); // 80 columns of \x1b: two rows
+    await room.show(student, "\x1b".repeat(20)); // 120 columns of \u{1b}: two rows
     expect(printed.slice(2)).toEqual([
-      `10.0.0.2:2: ${"\\x1b".repeat(17)}`,
-      `10.0.0.2:2: ${"\\x1b".repeat(3)}`,
+      `10.0.0.2:2: ${"\\u{1b}".repeat(11)}`,
+      `10.0.0.2:2: ${"\\u{1b}".repeat(9)}`,
     ]);
   });
   test("more than 20 lines of one kind in a second: a line a second later counts the rest", async () => {

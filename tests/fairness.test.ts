@@ -253,7 +253,7 @@ describe("names cannot be forged", () => {
           expect(row.startsWith(`${shownName}: `)).toBe(true);
           expect(Bun.stringWidth(row)).toBeLessThanOrEqual(cols);
         }
-        expect(rows[0]).toContain("\\x1b[1m127.0.0.1:1: fake bold"); // shown, not obeyed
+        expect(rows[0]).toContain("\\u{1b}[1m127.0.0.1:1: fake bold"); // shown, not obeyed
         expect(server.screen()).toContain(`Connection from : ${shownName}`);
         server.proc.kill("SIGINT");
         expect(await server.proc.exited).toBe(130);

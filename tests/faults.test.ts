@@ -399,13 +399,13 @@ describe("bad bytes", () => {
   // Control codes, then format characters: a soft hyphen, a byte-order mark, a tag letter
   // (invisible, above U+FFFF): each escape has the digits its code needs. U+FFEE, a printable
   // character near the top of one unit of UTF-16, prints as itself; U+FFFF (no character)
-  // is escaped with its four digits and takes nothing with it.
+  // is escaped as \u{ffff} and takes nothing with it.
   const hostile =
     "\x1b[2J\x1b]0;pwned\x07\x1b]52;c;ZWNobyBoaQ==\x07back\bspace\x00nul\u009bC1\x7f\tand\ttabs" +
     "\uffee\uffff\u00ad\ufeff\u{e0041}";
   const shown =
-    "\\x1b[2J\\x1b]0;pwned\\x07\\x1b]52;c;ZWNobyBoaQ==\\x07back\\x08space\\x00nul\\x9bC1\\x7f\tand\ttabs" +
-    "\uffee\\uffff\\xad\\ufeff\\u{e0041}";
+    "\\u{1b}[2J\\u{1b}]0;pwned\\u{7}\\u{1b}]52;c;ZWNobyBoaQ==\\u{7}back\\u{8}space\\u{0}nul\\u{9b}C1\\u{7f}\tand\ttabs" +
+    "\uffee\\u{ffff}\\u{ad}\\u{feff}\\u{e0041}";
 
   // What Unicode calls format, unassigned, private use or default-ignorable: Python's
   // str.isprintable() says no to each. Each prints as an escape with the digits it needs.
@@ -414,13 +414,7 @@ describe("bad bytes", () => {
     0x180e, 0x00ad, 0x034f, 0x1d173, 0x1d17a, 0x13430, 0x1bca0, 0x17b4, 0x17b5, 0x115f, 0x1160,
     0x3164, 0xffa0, 0xe000, 0x0378,
   ];
-  const hex = (code: number, digits: number) => code.toString(16).padStart(digits, "0");
-  const escapeOf = (code: number) =>
-    code <= 0xff
-      ? `\\x${hex(code, 2)}`
-      : code <= 0xffff
-        ? `\\u${hex(code, 4)}`
-        : `\\u{${hex(code, 5)}}`;
+  const escapeOf = (code: number) => `\\u{${code.toString(16)}}`;
   // Emoji print whole, with their joiners, tags and selectors; so do accents, up to 4 marks
   // on one letter (Vietnamese uses 2), and CJK. A fifth mark and beyond are escapes.
   const whole = "👨‍👩‍👧 🏴󠁧󠁢󠁳󠁣󠁴󠁿 ❤️ 1️⃣ 👍🏽 🇫🇷 Vie\u0323\u0302t café 漢字 e\u0301\u0302\u0303\u0304";
@@ -435,7 +429,7 @@ describe("bad bytes", () => {
     {
       what: "emoji, accents and CJK",
       sent: `${whole} x\u0301\u0302\u0303\u0304\u0305\u0306!`,
-      shown: `${whole} x\u0301\u0302\u0303\u0304\\u0305\\u0306!`,
+      shown: `${whole} x\u0301\u0302\u0303\u0304\\u{305}\\u{306}!`,
       as: "themselves, piled marks as escapes",
     },
   ];

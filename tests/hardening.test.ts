@@ -369,7 +369,7 @@ describe("the class server", () => {
       peer.socket.shutdown();
       expect(await server.exit()).toBe(0);
       expect(server.stdout).toBe(
-        "Connection from : 127.0.0.1\nabc\\u202edcba\\u2066x\\u2069\\u200b\\u200f\\ufeff\\u2028end\n",
+        "Connection from : 127.0.0.1\nabc\\u{202e}dcba\\u{2066}x\\u{2069}\\u{200b}\\u{200f}\\u{feff}\\u{2028}end\n",
       );
     },
     T,
@@ -387,7 +387,7 @@ describe("the class server", () => {
       peer.socket.shutdown();
       expect(await server.exit()).toBe(0);
       expect(server.stdout).toBe(
-        `Connection from : 127.0.0.1\n🙂é你\\u202e\\x1b[2J\\x00\\x85 \ufffd\n${"\\u2066".repeat(100)}\n`,
+        `Connection from : 127.0.0.1\n🙂é你\\u{202e}\\u{1b}[2J\\u{0}\\u{85} \ufffd\n${"\\u{2066}".repeat(100)}\n`,
       );
     },
     T,
@@ -419,7 +419,7 @@ describe("the class server", () => {
       });
       const client = await runClient(["--port", String(evil.port)], "hi\n");
       expect(client.code).toBe(0);
-      expect(client.stdout).toBe(`${PROMPT}Got \\u202eit!\\u200b\n${PROMPT}`);
+      expect(client.stdout).toBe(`${PROMPT}Got \\u{202e}it!\\u{200b}\n${PROMPT}`);
     },
     T,
   );
@@ -430,14 +430,14 @@ describe("the class server", () => {
       using rude = listen({ data: (s) => void s.end("\x1b[2J\u202eBye") });
       const hungUp = await runClient(["--port", String(rude.port)], "one\ntwo\n");
       expect(hungUp.code).toBe(1);
-      expect(hungUp.stderr).toEndWith("; its last words: \\x1b[2J\\u202eBye\n");
+      expect(hungUp.stderr).toEndWith("; its last words: \\u{1b}[2J\\u{202e}Bye\n");
       using polite = listen({
         data: (s) => void s.write("Got it!"),
         end: (s) => void s.end("\x1b[31mBye"),
       });
       const ended = await runClient(["--port", String(polite.port)], "one\n");
       expect(ended.code).toBe(0);
-      expect(ended.stdout).toBe(`${PROMPT}Got it!\n${PROMPT}\\x1b[31mBye\n`);
+      expect(ended.stdout).toBe(`${PROMPT}Got it!\n${PROMPT}\\u{1b}[31mBye\n`);
     },
     T,
   );
@@ -526,7 +526,7 @@ describe("bytes at the edges: split characters, unasked data, a stuck send, Ctrl
       expect(client.code).toBe(0);
       expect(client.stdout).toBe(`${PROMPT}${PROMPT}Got it!\n${PROMPT}Got it!\n${PROMPT}`);
       expect(await server.exit()).toBe(0);
-      expect(server.stdout).toBe("Connection from : 127.0.0.1\n\\x1aZ\nlast\n");
+      expect(server.stdout).toBe("Connection from : 127.0.0.1\n\\u{1a}Z\nlast\n");
     },
     T,
   );
