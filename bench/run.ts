@@ -34,6 +34,14 @@ const MESSAGES = 20_000;
 const BIG = 50 * 2 ** 20;
 const CLASS = { clients: 1000, messages: 10 };
 const FLOOD = { bytes: 50 * 2 ** 20, students: 10 };
+/** What one student floods the class with, for row 6: bench/flood-class.ts's kinds. */
+const FLOODS = {
+  newlines: "newlines",
+  nuls: "nuls",
+  text: "text",
+  marks: "one endless character: combining marks on one letter",
+  joined: "one endless character: emoji joined by U+200D",
+};
 const GIGA = 2 ** 30;
 const DRIP = { seconds: 60, students: 10 }; // row 8
 const PROJECTOR_SECONDS = 5; // row 9 (a ceiling writes about 2 GB in that time)
@@ -202,16 +210,17 @@ async function classOf(cmd: string[]): Promise<Figures> {
   return { delivered, p99: percentile(latencies, 99), peakMB: peak / 2 ** 20 };
 }
 
-/** 6. A flood in class: others' round trips while one student floods 50 MB of `kind`. */
-async function floodInClass(cmd: string[], kind: string): Promise<Figures> {
+/** 6. A flood in class: others' round trips while `flooders` send 50 MB each of `kind`. */
+async function floodInClass(cmd: string[], kind: string, flooders = 1): Promise<Figures> {
   const server = await startServer(cmd);
   const stdout = await run([
     "bun",
     at("bench/flood-class.ts"),
     String(server.port),
     String(FLOOD.students),
-    String(FLOOD.bytes),
+    String(FLOOD.bytes * flooders),
     kind,
+    String(flooders),
   ]);
   const peak = await stop(server);
   const { latencies, seconds } = JSON.parse(stdout) as { latencies: number[]; seconds: number };
@@ -334,11 +343,17 @@ try {
     ceiling: () => classOf([...PAIRS.ceiling.server, "--keep-open"]),
   });
   const floods: Record<string, Record<string, Figures[]>> = {};
-  for (const kind of ["newlines", "nuls", "text"])
+  for (const kind of Object.keys(FLOODS))
     floods[kind] = await measure(`flood of ${kind} in class`, {
       ours: () => floodInClass([...PAIRS.ours.server, "--keep-open"], kind),
       ceiling: () => floodInClass([...PAIRS.ceiling.server, "--keep-open"], kind),
     });
+  // Thirty connections from one address, each one endless character, against a quiet class.
+  const crowd = await measure("30 floods of marks in class", {
+    ours: () =>
+      floodInClass([...PAIRS.ours.server, "--keep-open", "--max-clients", "100"], "marks", 30),
+    quiet: () => floodInClass([...PAIRS.ours.server, "--keep-open"], "marks", 0),
+  });
   const giga = await measure("1 GB flood", {
     ours: () => gigaFlood(PAIRS.ours.server),
     ceiling: () => gigaFlood(PAIRS.ceiling.server),
@@ -374,8 +389,14 @@ try {
     ...Object.entries(floods).map(([kind, f], i) => {
       const r = ratio(f.ours, f.ceiling, "p99");
       const peak = med((f.ours ?? []).map((x) => x.peakMB ?? NaN));
-      return `| 6${"abc"[i]}. others' p99 round trip (ms) while one floods 50 MB of ${kind} | ${spread(f.ours, "p99", 1)}; server peak ${spread(f.ours, "peakMB")} MB | ${spread(f.ceiling, "p99", 1)} | ${fmt(r, 1)}x | ≤ 2x, < 150 MB | ${yes(r <= 2 && peak < 150)} |`;
+      const what = FLOODS[kind as keyof typeof FLOODS];
+      return `| 6${"abcde"[i]}. others' p99 round trip (ms) while one floods 50 MB of ${what} | ${spread(f.ours, "p99", 1)}; server peak ${spread(f.ours, "peakMB")} MB | ${spread(f.ceiling, "p99", 1)} | ${fmt(r, 1)}x | ≤ 2x, < 150 MB | ${yes(r <= 2 && peak < 150)} |`;
     }),
+    (() => {
+      const r = ratio(crowd.ours, crowd.quiet, "p99");
+      const peak = med((crowd.ours ?? []).map((x) => x.peakMB ?? NaN));
+      return `| 6f. others' p99 round trip (ms) while 30 connections from one address flood 50 MB each of one endless character (marks) | ${spread(crowd.ours, "p99", 1)}; server peak ${spread(crowd.ours, "peakMB")} MB | a quiet class: ${spread(crowd.quiet, "p99", 2)} | ${fmt(r, 1)}x a quiet class | ≤ 2x a quiet class, < 150 MB | ${yes(r <= 2 && peak < 150)} |`;
+    })(),
     `| 7. 1 GB from a client that never reads its replies | ${spread(giga.ours, "seconds", 2)} s; peak ${spread(giga.ours, "peakMB")} MB; served after: ${(giga.ours ?? []).every((r) => r.stillServing === 1) ? "yes" : "no"} | ${spread(giga.ceiling, "seconds", 2)} s; peak ${spread(giga.ceiling, "peakMB")} MB | | < 150 MB | ${yes(med((giga.ours ?? []).map((r) => r.peakMB ?? NaN)) < 150)} |`,
     (() => {
       const r = ratio(drip.ours, drip.quiet, "p99");

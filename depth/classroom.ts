@@ -37,6 +37,7 @@ const NOTES_PER_SECOND = 20; // lines of one kind on standard error; the rest ar
 const PLAIN_WIDTH = 80; // columns of a row when standard output is a file or a pipe
 const MIN_TEXT = 20; // columns of text on a row, however narrow the terminal
 const TAB_WIDTH = 8; // columns a tab may take, at most
+const WINDOW_UNITS = 8; // code units of a line looked at for each column a sender may fill
 const BOLD = "\x1b[1m"; // the terminal's code for bold, which visible() never lets through
 const NOT_BOLD = "\x1b[22m";
 // Whether standard output is a terminal. Asked of the system: Bun's process.stdout would
@@ -170,22 +171,30 @@ export class Classroom {
     let row = ""; // the row so far, escapes shown
     let rowWidth = 0; // its width in columns
     let rowStart = 0; // where its text starts in the line
-    for (const { segment, index } of graphemes.segment(line)) {
-      const shown = this.server.visible(segment);
-      // One character with marks piled on may be thousands of escapes: rows of them, then.
-      for (let at = 0; at < shown.length; at += width) {
-        const piece = shown.slice(at, at + width);
-        let pieceWidth = Bun.stringWidth(piece);
-        if (segment === "\t") pieceWidth = TAB_WIDTH;
-        if (row !== "" && rowWidth + pieceWidth > width) {
-          if (!this.take(conn)) return rowStart;
-          this.server.print(name + row);
-          row = "";
-          rowWidth = 0;
-          rowStart = index;
+    // The share first, the work after: a window of the line is looked at only while rows
+    // are left, and no bigger than they can show (one character of endless marks or
+    // joiners costs no more than the rows it may fill).
+    for (let from = 0, to = 0; from < line.length; from = to) {
+      const rows = this.rowsLeft(conn);
+      if (rows < 1) return rowStart;
+      to = windowEnd(line, from, rows * width);
+      for (const { segment, index } of graphemes.segment(line.slice(from, to))) {
+        const shown = this.server.visible(segment);
+        // One character with marks piled on may be many escapes: rows of them, then.
+        for (let at = 0; at < shown.length; at += width) {
+          const piece = shown.slice(at, at + width);
+          let pieceWidth = Bun.stringWidth(piece);
+          if (segment === "\t") pieceWidth = TAB_WIDTH;
+          if (row !== "" && rowWidth + pieceWidth > width) {
+            if (!this.take(conn)) return rowStart;
+            this.server.print(name + row);
+            row = "";
+            rowWidth = 0;
+            rowStart = from + index;
+          }
+          row += piece;
+          rowWidth += pieceWidth;
         }
-        row += piece;
-        rowWidth += pieceWidth;
       }
     }
     if (!this.take(conn)) return rowStart;
@@ -195,18 +204,29 @@ export class Classroom {
 
   /** Takes one row of the projector for a connection, if it and its address have one. */
   private take(conn: Socket<Client>): boolean {
+    if (this.rowsLeft(conn) < 1) return false;
+    this.seat(conn).budget.rows--;
+    this.addressBudget(conn).rows--;
+    return true;
+  }
+
+  /** Rows a connection may show now: its own share, and its address's, refilled. */
+  private rowsLeft(conn: Socket<Client>): number {
     const own = this.seat(conn).budget;
+    const address = this.addressBudget(conn);
+    refill(own, BURST, RATE);
+    refill(address, ADDRESS_BURST, ADDRESS_RATE);
+    return Math.min(own.rows, address.rows);
+  }
+
+  /** The share of the projector of a connection's address, made when first asked for. */
+  private addressBudget(conn: Socket<Client>): Budget {
     let address = this.addresses.get(conn.data.address);
     if (address === undefined) {
       address = { rows: ADDRESS_BURST, at: performance.now() };
       this.addresses.set(conn.data.address, address);
     }
-    refill(own, BURST, RATE);
-    refill(address, ADDRESS_BURST, ADDRESS_RATE);
-    if (own.rows < 1 || address.rows < 1) return false;
-    own.rows--;
-    address.rows--;
-    return true;
+    return address;
   }
 
   /** Counts text held back from the projector; a line says so within REPORT_AFTER. */
@@ -237,6 +257,17 @@ export class Classroom {
   }
 }
 
+/**
+ * Where a window of a line ends that `columns` can show at most: a shown column takes at
+ * at most 7 code units (a flag with its tags: 14 for 2 columns), and a window never ends
+ * between the two halves of a character outside the first plane.
+ */
+function windowEnd(line: string, from: number, columns: number): number {
+  let to = Math.min(line.length, from + columns * WINDOW_UNITS + WINDOW_UNITS);
+  const last = line.charCodeAt(to - 1);
+  if (to < line.length && last >= 0xd800 && last <= 0xdbff) to--; // a high surrogate
+  return to;
+}
 /** Adds the rows a budget has earned since it was last worked out, up to its most. */
 function refill(budget: Budget, most: number, perSecond: number): void {
   const now = performance.now();

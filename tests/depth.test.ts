@@ -240,14 +240,18 @@ function classroom(max: number) {
   const printed: string[] = [];
   const said: string[] = [];
   const output = (_fd: number, line: string) => said.push(line);
+  const work = { escaped: 0 }; // code units given to visible(): the work of escaping
   const room = new Classroom({
     clients,
     maxClients: max,
     print: (line) => printed.push(line),
     output,
-    visible,
+    visible: (text) => {
+      work.escaped += text.length;
+      return visible(text);
+    },
   });
-  return { room, clients, printed, said };
+  return { room, clients, printed, said, work };
 }
 
 describe("who gets a place in the room (depth/classroom.ts)", () => {
@@ -450,6 +454,22 @@ describe("the class room's lines (depth/classroom.ts)", () => {
     expect(room.makeRoom(seatFor("10.0.0.2", 5))).toBe(true);
     expect(clients.has(mineIdle)).toBe(true); // its own address holds fewer places
     expect(clients.has(b)).toBe(false); // the oldest silent one of 10.0.0.1
+  });
+  test("one endless character costs no more than the rows it may fill: escaping works on a window of the line", async () => {
+    for (const endless of ["e" + "\u0301".repeat(500_000), "👍" + "\u200d👍".repeat(200_000)]) {
+      const { room, clients, printed, said, work } = classroom(5);
+      const flooder = seatFor("10.0.0.2", 2);
+      clients.add(flooder);
+      await room.show(flooder, endless);
+      expect(printed).toHaveLength(20); // its burst of rows
+      for (const row of printed) expect(row.startsWith("10.0.0.2:2: ")).toBe(true);
+      // 20 rows of 68 columns; a column is 8 code units at most: 10,896 looked at, not 1 MB.
+      expect(work.escaped).toBeLessThanOrEqual(20 * 68 * 8 + 8);
+      await room.show(flooder, endless); // no rows left: nothing is even looked at
+      expect(work.escaped).toBeLessThanOrEqual(20 * 68 * 8 + 8);
+      room.leave(flooder, "left");
+      expect(said.join("\n")).toMatch(/10\.0\.0\.2:2: [\d,]+ bytes in 2 lines held back/);
+    }
   });
   test("a tab takes 8 columns of a row; escapes take their width", async () => {
     const { room, clients, printed } = classroom(5);

@@ -101,11 +101,9 @@ describe("nobody holds the room", () => {
   test(
     "a connection that has sent nothing gives its place to a newcomer, and its client says why; exit 1",
     async () => {
-      const server = await startServer(["--keep-open", "--max-clients", "2"], {
-        stdout: "ignore",
-      });
+      const server = await startServer(["--keep-open", "--max-clients", "2"]);
       const waiting = startClient(["--port", String(server.port)]); // started, nothing typed
-      await server.waitFor(/Listening/);
+      await server.waitFor(/Connection from/, "stdout"); // in the room before the others
       const spoke = await rawConnect(server.port);
       spoke.socket.write("I spoke");
       await spoke.waitFor(/Got it!/);
@@ -194,6 +192,27 @@ describe("the projector stays readable", () => {
       expect(burst).toBeLessThanOrEqual(1000 + 10 * waited + 20); // its first burst, then 10/s
       expect(after).toBeLessThanOrEqual(10 * seconds + 20);
       await server.waitFor(/127\.0\.0\.2:\d+: [\d,]+ bytes in [\d,]+ lines held back/, "stderr");
+    },
+    T,
+  );
+
+  test.skipIf(!secondAddress)(
+    "thirty connections each sending one endless character (marks piled on one letter): another's messages still appear within a second",
+    async () => {
+      const server = await startServer(["--keep-open", "--max-clients", "100"]);
+      const crowd = startPeer("crowd.py", [String(server.port), "127.0.0.2", "30", "marks"]);
+      await crowd.waitFor(/ready/, "stdout");
+      const student = startClient(["--port", String(server.port)]);
+      await server.waitFor(/Connection from : 127\.0\.0\.1/, "stdout");
+      for (let n = 0; n < 3; n++) {
+        const sent = performance.now();
+        student.proc.stdin!.write(`through the marks ${n}\n`);
+        await server.waitFor(new RegExp(`: through the marks ${n}\n`), "stdout", 10_000);
+        // Before the share came first, escaping each chunk's marks took 4-6 s a round.
+        expect(performance.now() - sent).toBeLessThan(1000);
+      }
+      // What the projector showed of them: rows of escapes, each named.
+      expect(server.stdout).toMatch(/^127\.0\.0\.2:\d+: .*(\\u\{301\}){5}/m);
     },
     T,
   );

@@ -1,11 +1,12 @@
 """A Python peer for the tests that plays one student's script: many connections from one
 address, which sit idle, drip a byte now and then, flood text and read the replies, or send
-one burst of text each and then only read.
+one burst of text each and then only read, or each send one endless character (combining
+marks piled on one letter) and read the replies.
 Prints "ready" once all are open, "answered" once each has had a reply, and carries on
 until killed. A SOURCE such as
 127.0.0.2-61 spreads the connections over those addresses: many computers at once.
 
-    python3 crowd.py PORT SOURCE COUNT idle|drip|flood|burst
+    python3 crowd.py PORT SOURCE COUNT idle|drip|flood|burst|marks
 """
 import selectors
 import socket
@@ -29,10 +30,14 @@ for n in range(count):
 print("ready", flush=True)
 
 flood = (b"flooding the projector with one more line of text\n" * 200)
+if mode == "marks":
+    for s in sockets:
+        s.send(b"e")  # the letter that every mark after it sits on
+    flood = "\u0301".encode() * 32768  # one character, never ending
 selector = selectors.DefaultSelector()
 for s in sockets:
     events = selectors.EVENT_READ
-    if mode == "flood" or mode == "burst":
+    if mode in ("flood", "burst", "marks"):
         events |= selectors.EVENT_WRITE
     selector.register(s, events)
 waiting = set(sockets)  # not answered yet
@@ -60,5 +65,5 @@ while True:
                     selector.modify(s, selectors.EVENT_READ)  # one burst is all it sends
         except OSError:
             selector.unregister(s)
-    if mode != "flood":
+    if mode not in ("flood", "marks"):
         time.sleep(0.2)
