@@ -3,11 +3,12 @@
 // has sent nothing yet, or of the longest-silent one of an address holding far more places.
 // Nobody drowns the projector: each connection, and each address, shows a burst of rows,
 // then a few a second; what is held back is counted on standard error, naming the sender.
-// Nobody forges a name: a long line is broken at the terminal's width, each row named, and
-// on a terminal names are bold, which a client's text cannot be (its escape codes show).
+// Nobody forges a name: a long line is broken into rows, each named (projector.ts), and
+// standard error has one budget for all its lines (notes.ts).
 
-import { isatty } from "node:tty";
 import type { Socket } from "bun";
+import { Notes } from "./notes.ts";
+import { label, MIN_TEXT, rowsOf, terminalWidth } from "./projector.ts";
 
 type Client = { name: string; address: string }; // what server.ts keeps that we use here
 /** What server.ts hands over: its clients, its limit, and how it prints. */
@@ -33,27 +34,17 @@ const RATE = 2; // rows a second after that, for each connection
 const ADDRESS_BURST = 1000; // rows an address may show at once: a lab of 60 pasting 15 each
 const ADDRESS_RATE = 10; // rows a second after that, shared by an address's connections
 const REPORT_AFTER = 5000; // ms from the first row held back to the line that counts them
-const NOTES_PER_SECOND = 20; // lines of one kind on standard error; the rest are counted
-const PLAIN_WIDTH = 80; // columns of a row when standard output is a file or a pipe
-const MIN_TEXT = 20; // columns of text on a row, however narrow the terminal
-const TAB_WIDTH = 8; // columns a tab may take, at most
-const WINDOW_UNITS = 8; // code units of a line looked at for each column a sender may fill
-const BOLD = "\x1b[1m"; // the terminal's code for bold, which visible() never lets through
-const NOT_BOLD = "\x1b[22m";
-// Whether standard output is a terminal. Asked of the system: Bun's process.stdout would
-// set a pipe or a file not to block, and server.ts writes to it with write(fd).
-const onTerminal = isatty(1);
-// Bold names on a terminal, unless NO_COLOR is set (https://no-color.org).
-const styled = onTerminal && !process.env.NO_COLOR;
-const graphemes = new Intl.Segmenter(); // what a reader sees as one character, emoji whole
 
 /** The class room: who gets a place, and each one's share of the projector. */
 export class Classroom {
   private seats = new WeakMap<Socket<Client>, Seat>(); // each client's share and record
   private addresses = new Map<string, Budget>(); // each address's share of the projector
-  private noted = new Map<string, { second: number; count: number }>(); // lines of each kind
+  private notes: Notes; // standard error, within its budget
+  private narrow = 0; // the width of a terminal too narrow for rows, once it is said
 
-  constructor(private server: Server) {}
+  constructor(private server: Server) {
+    this.notes = new Notes(server.output);
+  }
 
   /**
    * The room is full: closes one connection to make room for the newcomer, if that is fair.
@@ -103,23 +94,9 @@ export class Classroom {
     }
   }
 
-  /** A line on standard error; of one kind, 20 a second at most, and then how many more. */
+  /** A line on standard error, within its budget (notes.ts). */
   note(kind: string, line: string): void {
-    const second = Math.floor(performance.now() / 1000);
-    let tally = this.noted.get(kind);
-    if (tally === undefined || tally.second !== second) {
-      tally = { second, count: 0 };
-      this.noted.set(kind, tally);
-    }
-    tally.count++;
-    if (tally.count <= NOTES_PER_SECOND) this.server.output(2, line);
-    if (tally.count !== NOTES_PER_SECOND + 1) return;
-    // The first line left out this second: a second later, say how many were.
-    setTimeout(() => {
-      const more = tally.count - NOTES_PER_SECOND;
-      const counted = `(and ${more} more lines of ${kind} in that second, not printed)`;
-      this.server.output(2, counted);
-    }, 1000);
+    this.notes.note(kind, line);
   }
 
   /** A client has left (`left`: how, if it was in the room): say so, and what was held back. */
@@ -159,47 +136,26 @@ export class Classroom {
   /** Prints as many rows of one line as the sender's share allows; how much was shown. */
   private showRows(conn: Socket<Client>, line: string): number {
     const name = label(conn.data.name) + ": "; // at the start of each row
-    const width = Math.max(terminalWidth() - conn.data.name.length - 2, MIN_TEXT); // for text
+    const width = terminalWidth() - conn.data.name.length - 2; // for text
     if (line === "") return 0; // nothing to show
-    // Most lines are short, with nothing to escape, wide or a tab: one row, as they are.
-    const short = line.length <= width && !line.includes("\t"); // a long line: not escaped whole
-    if (short && this.server.visible(line) === line && Bun.stringWidth(line) <= width) {
-      if (!this.take(conn)) return 0;
-      this.server.print(name + line);
-      return line.length;
+    if (width < MIN_TEXT) return this.tooNarrow(conn.data.name.length + 2 + MIN_TEXT);
+    // The share first, the work after: rows are worked out only while it lasts.
+    for (const row of rowsOf(line, width, this.server.visible)) {
+      if (!this.take(conn)) return row.start;
+      this.server.print(name + row.text);
     }
-    let row = ""; // the row so far, escapes shown
-    let rowWidth = 0; // its width in columns
-    let rowStart = 0; // where its text starts in the line
-    // The share first, the work after: a window of the line is looked at only while rows
-    // are left, and no bigger than they can show (one character of endless marks or
-    // joiners costs no more than the rows it may fill).
-    for (let from = 0, to = 0; from < line.length; from = to) {
-      const rows = this.rowsLeft(conn);
-      if (rows < 1) return rowStart;
-      to = windowEnd(line, from, rows * width);
-      for (const { segment, index } of graphemes.segment(line.slice(from, to))) {
-        const shown = this.server.visible(segment);
-        // One character with marks piled on may be many escapes: rows of them, then.
-        for (let at = 0; at < shown.length; at += width) {
-          const piece = shown.slice(at, at + width);
-          let pieceWidth = Bun.stringWidth(piece);
-          if (segment === "\t") pieceWidth = TAB_WIDTH;
-          if (row !== "" && rowWidth + pieceWidth > width) {
-            if (!this.take(conn)) return rowStart;
-            this.server.print(name + row);
-            row = "";
-            rowWidth = 0;
-            rowStart = from + index;
-          }
-          row += piece;
-          rowWidth += pieceWidth;
-        }
-      }
-    }
-    if (!this.take(conn)) return rowStart;
-    this.server.print(name + row);
     return line.length;
+  }
+
+  /** A terminal too narrow for a name and its text: no rows (they would wrap), and why. */
+  private tooNarrow(needed: number): 0 {
+    const width = terminalWidth();
+    if (this.narrow !== width) {
+      this.narrow = width;
+      const why = `The terminal is ${width} columns wide: rows need ${needed}.`;
+      this.note("a narrow terminal", `${why} Widen it to see the class's text.`);
+    }
+    return 0;
   }
 
   /** Takes one row of the projector for a connection, if it and its address have one. */
@@ -257,30 +213,9 @@ export class Classroom {
   }
 }
 
-/**
- * Where a window of a line ends that `columns` can show at most: a shown column takes at
- * at most 7 code units (a flag with its tags: 14 for 2 columns), and a window never ends
- * between the two halves of a character outside the first plane.
- */
-function windowEnd(line: string, from: number, columns: number): number {
-  let to = Math.min(line.length, from + columns * WINDOW_UNITS + WINDOW_UNITS);
-  const last = line.charCodeAt(to - 1);
-  if (to < line.length && last >= 0xd800 && last <= 0xdbff) to--; // a high surrogate
-  return to;
-}
 /** Adds the rows a budget has earned since it was last worked out, up to its most. */
 function refill(budget: Budget, most: number, perSecond: number): void {
   const now = performance.now();
   budget.rows = Math.min(most, budget.rows + ((now - budget.at) / 1000) * perSecond);
   budget.at = now;
-}
-/** A client's name as the projector shows it: bold on a terminal. */
-function label(name: string): string {
-  if (styled) return BOLD + name + NOT_BOLD;
-  return name;
-}
-/** Columns of standard output: the terminal's, or PLAIN_WIDTH for a file or a pipe. */
-function terminalWidth(): number {
-  if (onTerminal && process.stdout.columns > 0) return process.stdout.columns;
-  return PLAIN_WIDTH;
 }

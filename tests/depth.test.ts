@@ -17,6 +17,7 @@ import {
   seconds,
   whole,
 } from "../depth/options.ts";
+import { columns } from "../depth/projector.ts";
 import { describe as describeCall, limited, traced } from "../depth/trace.ts";
 
 describe("escapes (depth/escapes.ts)", () => {
@@ -471,6 +472,25 @@ describe("the class room's lines (depth/classroom.ts)", () => {
       expect(said.join("\n")).toMatch(/10\.0\.0\.2:2: [\d,]+ bytes in 2 lines held back/);
     }
   });
+  test("a row is counted the widest way any terminal draws it: an emoji with a skin tone 4, a Devanagari sign 2, U+3248 2, a mark on a letter 0", () => {
+    expect(columns("plain ASCII")).toBe(11);
+    expect(columns("👍🏽")).toBe(4); // Bun counts 2; some terminals draw the tone apart
+    expect(columns("\u0915\u093e")).toBe(4); // क + ा: Bun counts the sign 0, the C library 1
+    expect(columns("\u3248")).toBe(2); // Bun counts 1; a terminal in an East Asian locale 2
+    expect(columns("e\u0301\u0302")).toBe(1);
+    expect(columns("👨\u200d👩\u200d👧")).toBe(6); // a terminal without joined emoji draws 3
+  });
+  test("rows of emoji with skin tones are broken so that the widest terminal wraps none", async () => {
+    const { room, clients, printed } = classroom(5);
+    const student = seatFor("10.0.0.2", 2);
+    clients.add(student);
+    await room.show(student, "👍🏽".repeat(40)); // 160 columns at the widest, 80 for Bun
+    expect(printed).toEqual([
+      `10.0.0.2:2: ${"👍🏽".repeat(17)}`,
+      `10.0.0.2:2: ${"👍🏽".repeat(17)}`,
+      `10.0.0.2:2: ${"👍🏽".repeat(6)}`,
+    ]);
+  });
   test("a tab takes 8 columns of a row; escapes take their width", async () => {
     const { room, clients, printed } = classroom(5);
     const student = seatFor("10.0.0.2", 2);
@@ -483,13 +503,21 @@ describe("the class room's lines (depth/classroom.ts)", () => {
       `10.0.0.2:2: ${"\\u{1b}".repeat(9)}`,
     ]);
   });
-  test("more than 20 lines of one kind in a second: a line a second later counts the rest", async () => {
+  test("more than 20 lines in a second, of any kinds together: a line a second later counts the rest, kind by kind; the server stopping is always said", async () => {
     const { room, said } = classroom(1);
     const start = Math.floor(performance.now() / 1000);
-    for (let n = 0; n < 25; n++) room.note("resets", `reset ${n}`);
+    for (let n = 0; n < 15; n++) room.note("resets", `reset ${n}`);
+    for (let n = 0; n < 10; n++) room.note("clients leaving", `left ${n}`);
+    room.note("resets", "reset 15");
+    room.note("stopping", "Stopped by SIGTERM.");
     if (Math.floor(performance.now() / 1000) !== start) return; // a second turned over
+    expect(said).toHaveLength(21);
+    expect(said.slice(15, 21)).toEqual(
+      [0, 1, 2, 3, 4].map((n) => `left ${n}`).concat("Stopped by SIGTERM."),
+    );
     await Bun.sleep(1100);
-    expect(said.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, n) => `reset ${n}`));
-    expect(said[20]).toBe("(and 5 more lines of resets in that second, not printed)");
+    expect(said[21]).toBe(
+      "(and 6 more lines in that second, not printed: 5 of clients leaving, 1 of resets)",
+    );
   });
 });

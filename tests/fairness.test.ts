@@ -17,6 +17,7 @@ import {
   reported,
   runClient,
   SERVER,
+  spawn,
   spawnInTerminal,
   spawnShell,
   startClient,
@@ -237,6 +238,45 @@ describe("names cannot be forged", () => {
       }
       expect(server.stdout).toMatch(/^Connection from : 127\.0\.0\.1:\d+$/m); // the real one
       expect(server.stdout.match(/^Connection from/gm)).toHaveLength(1);
+    },
+    T,
+  );
+
+  test.skipIf(PYTHON === null)(
+    "a row of emoji with skin tones, drawn wider than Bun counts them, wraps on no terminal: no text lands where a name starts",
+    async () => {
+      const server = await startServer(["--keep-open"]);
+      const forger = await rawConnect(server.port);
+      const fake = "127.0.0.1:54596: I'm done!";
+      forger.socket.write(`${"👍🏽".repeat(30)}${fake}\n`);
+      await forger.waitFor(/Got it!/);
+      await server.waitFor(/I'm done!\n/, "stdout");
+      const rows = server.stdout.split("\n").filter((row) => row.includes("👍🏽"));
+      const oracle = spawn([PYTHON!, join(import.meta.dir, "peers", "widest.py")], {
+        stdin: new Blob([rows.join("\n")]),
+      });
+      expect(await oracle.exit()).toBe(0);
+      const widths = oracle.stdout.trim().split("\n").map(Number);
+      expect(widths.length).toBeGreaterThanOrEqual(2); // 120 columns of emoji: two rows
+      for (const width of widths) expect(width).toBeLessThanOrEqual(80); // a pipe: 80
+    },
+    T,
+  );
+
+  test.skipIf(!POSIX)(
+    "a terminal narrower than a name and some text shows no rows (they would wrap) and says how wide it must be; text is held back, counted",
+    async () => {
+      const port = freePort();
+      const server = spawnInTerminal(["bun", SERVER, "--port", String(port), "--keep-open"], 30);
+      await server.waitFor(/Listening on/);
+      const student = await runClient(["--port", String(port)], "Ana: I quit, says the teacher\n");
+      expect(student.code).toBe(0);
+      // 127.0.0.1:PORT is 15 columns, ": " 2, and a row needs 20 for text.
+      await server.waitFor(/The terminal is 30 columns wide: rows need 37\./);
+      await server.waitFor(/1 lines held back from the projector/);
+      expect(server.screen()).not.toContain("I quit");
+      server.proc.kill("SIGINT");
+      expect(await server.proc.exited).toBe(130);
     },
     T,
   );

@@ -438,12 +438,14 @@ export function usageMistake(script: string, args: readonly string[], says: stri
 
 /**
  * How many lines of one kind the server reported on standard error: those printed, plus
- * those counted in "(and N more lines of KIND in that second, not printed)".
+ * those counted in "(and N more lines in that second, not printed: N of KIND, ...)".
  */
 export function reported(stderr: string, line: RegExp, kind: string): number {
   const printed = stderr.match(new RegExp(line.source, "gm"))?.length ?? 0;
-  const counts = stderr.matchAll(new RegExp(`and (\\d+) more lines of ${kind} in that`, "g"));
-  return printed + [...counts].reduce((sum, [, n]) => sum + Number(n), 0);
+  // "(and 25 more lines in that second, not printed: 5 of resets, 20 of clients leaving)"
+  const counted = new RegExp(`(?:: |, )([\\d,]+) of ${kind}(?=, |\\))`, "g");
+  const counts = [...stderr.matchAll(counted)].map(([, n]) => Number(n!.replaceAll(",", "")));
+  return printed + counts.reduce((sum, n) => sum + n, 0);
 }
 
 /** A process on a terminal of its own (a pseudo-terminal, `cols` wide): what a teacher sees. */
