@@ -26,6 +26,7 @@ type Seat = {
   budget: Budget; // its share of the projector
   heldBytes: number; // of its text held back since the last report
   heldLines: number; // lines of its text held back since the last report
+  midLine: boolean; // the last text held back ended in the middle of a line
   report?: Timer; // the report of what was held back, due REPORT_AFTER after the first
 };
 
@@ -33,12 +34,15 @@ const BURST = 20; // rows a connection may show at once: a pasted paragraph
 const RATE = 2; // rows a second after that, for each connection
 const ADDRESS_BURST = 1000; // rows an address may show at once: a lab of 60 pasting 15 each
 const ADDRESS_RATE = 10; // rows a second after that, shared by an address's connections
+const ALL_BURST = 1000; // rows the whole class may show at once
+const ALL_RATE = 20; // rows a second after that, for everyone together: a readable screen
 const REPORT_AFTER = 5000; // ms from the first row held back to the line that counts them
 
 /** The class room: who gets a place, and each one's share of the projector. */
 export class Classroom {
   private seats = new WeakMap<Socket<Client>, Seat>(); // each client's share and record
   private addresses = new Map<string, Budget>(); // each address's share of the projector
+  private all: Budget = { rows: ALL_BURST, at: performance.now() }; // the whole class's
   private notes: Notes; // standard error, within its budget
   private narrow = 0; // the width of a terminal too narrow for rows, once it is said
 
@@ -78,7 +82,7 @@ export class Classroom {
   announce(conn: Socket<Client>): void {
     const line = `Connection from : ${conn.data.name}`;
     if (this.take(conn)) this.server.print(`Connection from : ${label(conn.data.name)}`);
-    else this.hold(conn, [line]);
+    else this.hold(conn, [line], true);
   }
 
   /** A client's text: each line under its name, in rows of the terminal's width, in turn. */
@@ -88,7 +92,7 @@ export class Classroom {
     for (const [n, line] of lines.entries()) {
       const shown = this.showRows(conn, line);
       if (shown < line.length) {
-        this.hold(conn, [line.slice(shown), ...lines.slice(n + 1)]);
+        this.hold(conn, [line.slice(shown), ...lines.slice(n + 1)], text.endsWith("\n"));
         return; // its share is used up, for this chunk at least
       }
     }
@@ -118,7 +122,7 @@ export class Classroom {
     let seat = this.seats.get(conn);
     if (seat === undefined) {
       const budget = { rows: BURST, at: performance.now() };
-      seat = { spoke: 0, budget, heldBytes: 0, heldLines: 0 };
+      seat = { spoke: 0, budget, heldBytes: 0, heldLines: 0, midLine: false };
       this.seats.set(conn, seat);
     }
     return seat;
@@ -158,21 +162,23 @@ export class Classroom {
     return 0;
   }
 
-  /** Takes one row of the projector for a connection, if it and its address have one. */
+  /** Takes one row of the projector for a connection, if it, its address and the class have one. */
   private take(conn: Socket<Client>): boolean {
     if (this.rowsLeft(conn) < 1) return false;
     this.seat(conn).budget.rows--;
     this.addressBudget(conn).rows--;
+    this.all.rows--;
     return true;
   }
 
-  /** Rows a connection may show now: its own share, and its address's, refilled. */
+  /** Rows a connection may show now: its own share, its address's and the class's, refilled. */
   private rowsLeft(conn: Socket<Client>): number {
     const own = this.seat(conn).budget;
     const address = this.addressBudget(conn);
     refill(own, BURST, RATE);
     refill(address, ADDRESS_BURST, ADDRESS_RATE);
-    return Math.min(own.rows, address.rows);
+    refill(this.all, ALL_BURST, ALL_RATE);
+    return Math.min(own.rows, address.rows, this.all.rows);
   }
 
   /** The share of the projector of a connection's address, made when first asked for. */
@@ -186,12 +192,15 @@ export class Classroom {
   }
 
   /** Counts text held back from the projector; a line says so within REPORT_AFTER. */
-  private hold(conn: Socket<Client>, parts: string[]): void {
+  private hold(conn: Socket<Client>, parts: string[], endsLine: boolean): void {
     const seat = this.seat(conn);
-    for (const part of parts) {
+    for (const [n, part] of parts.entries()) {
       seat.heldBytes += Buffer.byteLength(part);
-      if (part !== "") seat.heldLines++;
+      // A line that goes on from the text held back before is counted once.
+      const goesOn = n === 0 && seat.midLine;
+      if (part !== "" && !goesOn) seat.heldLines++;
     }
+    seat.midLine = !endsLine;
     if (seat.report === undefined) {
       seat.report = setTimeout(() => this.report(conn), REPORT_AFTER);
     }
@@ -206,7 +215,7 @@ export class Classroom {
     if (seat.heldBytes === 0) return;
     const bytes = seat.heldBytes.toLocaleString("en-US");
     const lines = seat.heldLines.toLocaleString("en-US");
-    const what = `${conn.data.name}: ${bytes} bytes in ${lines} lines`;
+    const what = `${conn.data.name}: ${bytes} bytes in ${lines} line${lines === "1" ? "" : "s"}`;
     this.note("held-back counts", `${what} held back from the projector.`);
     seat.heldBytes = 0;
     seat.heldLines = 0;

@@ -82,9 +82,15 @@ export function diagnosis(problem: unknown, took: number, said: Said): string {
     return `No connection to ${where} after ${seconds} s: ${which}: ${apart}.`;
   if (code === "ETIMEDOUT")
     return `No answer from ${where} in ${timeout} s: check the address, firewall and server.`;
+  // With IPv6 off, the system has no address of its own to connect from to an IPv6 one.
+  const ipv6Off = `${address} is IPv6, which is off on this computer: use an IPv4 address`;
+  if (code === "EADDRNOTAVAIL" && isIP(address) === 6) return `${ipv6Off} (127.0.0.1 here).`;
   const ports = "No port of this computer is free to connect from: close some connections";
   if (code === "EADDRNOTAVAIL") return `${ports}, or wait a minute (closed ones hold theirs).`;
-  return `Stopped (${where}): ${message || String(problem)}`;
+  if (code === "ECONNRESET")
+    return `Connection reset by ${where} as it began: a firewall said no, or the server is full; try again.`;
+  const what = code ?? (message || String(problem)); // Bun's words: all that is known
+  return `No connection to ${where} (${what}): check the address, firewall and server.`;
 }
 
 /** One line on standard error; exit 1, a network problem. */

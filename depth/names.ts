@@ -19,12 +19,19 @@ export function isThisComputer(host: string): boolean {
 /** A host alone, as the tutorial writes one: a name or address; no brackets, no port. */
 export function checkHost(host: string): string {
   const name = /^[\p{L}\p{N}\p{M}_.-]+$/u; // a name, in any script, or an IPv4 address
-  const numbers = /^[\d.]+$/; // digits and dots: meant as an IPv4 address, or a port
+  // What the system would take for an address although it is not four numbers: 1337,
+  // 10.20.0, 0x539; and, once a name in another script is made ASCII, ５ and ⁵ too.
+  const numeric = /^(0x[\da-f]*|\d+)(\.(0x[\da-f]*|\d+))*\.?$/i;
   const linkLocal = /^fe[89ab]/i; // fe80::1: the same on every network, so which one?
   const group = /^(22[4-9]|23\d)\.|^255\.255\.255\.255$|^ff/i; // multicast, broadcast
-  if (isIP(host) === 0 && numbers.test(host)) {
-    const example = `such as 192.168.1.20 or 0.0.0.0 (for a port: --port ${host})`;
-    throw Error(`"${host}" is not an address: one has four numbers, ${example}`);
+  const withPort = /^([^:]+|\[.*\]):(\d+)$/.exec(host); // 10.0.0.5:1337, [::1]:1337
+  const digits = /^[\p{N}.]+$/u.test(host); // digits of any script, and dots
+  if (isIP(host) === 0 && (digits || numeric.test(domainToASCII(host) || host))) {
+    // Only the digits 0-9 make an address: anything else would reach one unasked.
+    if (!/^[\x20-\x7e]*$/.test(host))
+      throw Error(`"${host}" is not an address: type its digits as 0-9, as in 192.168.1.20`);
+    const port = /^\d{1,5}$/.test(host) ? ` (for a port: --port ${host})` : "";
+    throw Error(`"${host}" is not an address: one has four numbers, such as 192.168.1.20${port}`);
   }
   const scope = `add its interface, as in ${host}%eth0 (Windows: %12)`;
   if (isIP(host) === 6 && linkLocal.test(host) && !host.includes("%"))
@@ -32,7 +39,14 @@ export function checkHost(host: string): string {
   const many = "a multicast or broadcast address: TCP needs one computer's";
   if (isIP(host) !== 0 && group.test(host)) throw Error(`${host} is ${many}`);
   if (isIP(host) !== 0 || name.test(host)) return host; // isIP: 4 or 6, or 0 for neither
-  throw Error(`"${host}" is not a name or address alone, such as ::1: give the port with --port`);
+  const [, alone, port] = withPort ?? [];
+  if (alone !== undefined && port !== undefined) {
+    const bare = alone.replace(/^\[(.*)\]$/, "$1");
+    throw Error(`"${host}": give the port apart, as in ${bare} --port ${port}`);
+  }
+  const inBrackets = /^\[(.*)\]$/.exec(host)?.[1];
+  if (inBrackets !== undefined) throw Error(`"${host}": write it without brackets: ${inBrackets}`);
+  throw Error(`"${host}" is not a name or address alone: give the port with --port`);
 }
 
 /** Why a name has no address: the line a person sees. */

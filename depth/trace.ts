@@ -4,6 +4,7 @@
 // saying the rest are not shown (a class server passes its own `say`, which counts them).
 
 import type { Socket } from "bun";
+import { hostAndPort } from "./names.ts";
 
 /** What each call stands for in the tutorial's Python, on each side. */
 const SERVER_STEPS: Record<string, string> = {
@@ -55,12 +56,20 @@ function waiting(socket: Socket<unknown>): boolean {
 /** What a call's arguments show: the client's name on a server, bytes, an error. */
 export function describe(event: string, socket: Socket<unknown>, rest: unknown[], server: boolean) {
   const parts: string[] = [];
-  if (!names.has(socket)) names.set(socket, `${socket.remoteAddress}:${socket.remotePort}`);
+  if (!names.has(socket)) names.set(socket, nameOf(socket));
   if (server) parts.push(names.get(socket)!);
   const [first] = rest;
   if (event === "data" && first instanceof Uint8Array) parts.push(`${first.length} bytes`);
   if ((event === "close" || event === "error") && first instanceof Error) parts.push(first.message);
   return parts.join(", ");
+}
+
+/** A client's address and port; a client reset before it is first seen has neither. */
+function nameOf(socket: Socket<unknown>): string {
+  const address = socket.remoteAddress?.replace(/^::ffff:(?=\d)/, "");
+  const port = socket.remotePort;
+  if (!address || !port) return "a client reset before it was seen";
+  return hostAndPort(address, port);
 }
 
 /** A writer of lines on standard error, 20 a second, then one line about the rest. */

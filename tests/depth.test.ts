@@ -116,8 +116,10 @@ describe("usage (depth/options.ts, depth/names.ts)", () => {
     expect(() => checkHost("224.0.0.1")).toThrow("multicast or broadcast");
     expect(() => checkHost("255.255.255.255")).toThrow("multicast or broadcast");
     expect(() => checkHost("ff02::1")).toThrow("multicast or broadcast");
-    expect(() => checkHost("10.0.0.5:1337")).toThrow("give the port with --port");
-    expect(() => checkHost("[::1]")).toThrow("give the port with --port");
+    expect(() => checkHost("10.0.0.5:1337")).toThrow("as in 10.0.0.5 --port 1337");
+    expect(() => checkHost("[::1]:1337")).toThrow("as in ::1 --port 1337");
+    expect(() => checkHost("[::1]")).toThrow("write it without brackets: ::1");
+    expect(() => checkHost("a b")).toThrow("give the port with --port");
   });
   test("names as people type them", () => {
     expect(hostAndPort("10.0.0.5", 1337)).toBe("10.0.0.5:1337");
@@ -179,8 +181,23 @@ describe("which diagnosis a failed connect gets (depth/connect.ts)", () => {
     expect(fail("ENETUNREACH", 0)).toContain("allow Local Network");
     expect(fail("ENETUNREACH", 0, here)).not.toContain("macOS");
   });
-  test("anything else is still one line", () => {
-    expect(diagnosis({ message: "odd" }, 0, far)).toBe("Stopped (10.0.0.5:1337): odd");
+  test("no address to connect from to an IPv6 one: IPv6 is off here, not a lack of ports", () => {
+    const v6 = { ...far, host: "::1", address: "::1" };
+    expect(diagnosis({ code: "EADDRNOTAVAIL" }, 0, v6)).toBe(
+      "::1 is IPv6, which is off on this computer: use an IPv4 address (127.0.0.1 here).",
+    );
+    expect(diagnosis({ code: "EADDRNOTAVAIL" }, 0, far)).toStartWith("No port of this computer");
+  });
+  test("a reset as it began, and anything else, is one line that says what to check", () => {
+    expect(diagnosis({ code: "ECONNRESET" }, 0, far)).toBe(
+      "Connection reset by 10.0.0.5:1337 as it began: a firewall said no, or the server is full; try again.",
+    );
+    expect(diagnosis({ message: "odd" }, 0, far)).toBe(
+      "No connection to 10.0.0.5:1337 (odd): check the address, firewall and server.",
+    );
+    expect(diagnosis({ code: "EPERM", message: "odd" }, 0, far)).toBe(
+      "No connection to 10.0.0.5:1337 (EPERM): check the address, firewall and server.",
+    );
   });
 });
 
@@ -215,6 +232,12 @@ describe("--trace (depth/trace.ts)", () => {
     ]);
     const name = describeCall("close", {} as Socket<unknown>, [new Error("reset")], false);
     expect(name).toBe("reset");
+  });
+  test("a client reset before the server first saw it is named so, never undefined", () => {
+    const gone = { remoteAddress: undefined, remotePort: undefined } as unknown as Socket<unknown>;
+    expect(describeCall("open", gone, [], true)).toBe("a client reset before it was seen");
+    const v4 = { remoteAddress: "::ffff:10.0.0.5", remotePort: 50000 } as Socket<unknown>;
+    expect(describeCall("open", v4, [], true)).toBe("10.0.0.5:50000");
   });
   test("20 lines a second, then one line that says the rest are not shown", () => {
     const lines: string[] = [];
@@ -334,6 +357,27 @@ describe("the projector's budget (depth/classroom.ts)", () => {
     expect(said).toContain("10.0.0.1:1 left; 0 connected.");
     expect(said).toContain("10.0.0.1:1: 15 bytes in 5 lines held back from the projector.");
   });
+  test("a line held back across many chunks is counted once: a 64 MiB line is 1 line, not 134", async () => {
+    const { room, clients, said } = classroom(10);
+    const flooder = seatFor("10.0.0.1", 1);
+    clients.add(flooder);
+    await room.show(flooder, "abc\n".repeat(20)); // its 20 rows
+    for (let n = 0; n < 100; n++) await room.show(flooder, "m".repeat(1000)); // no "\n"
+    await room.show(flooder, "end\nand one more\n");
+    clients.delete(flooder);
+    room.leave(flooder, "left");
+    expect(said).toContain("10.0.0.1:1: 100,015 bytes in 2 lines held back from the projector.");
+  });
+  test("the whole class shares 1,000 rows at once, then 20 a second: many addresses cannot fill the screen", async () => {
+    const { room, clients, printed } = classroom(200);
+    for (let n = 0; n < 100; n++) {
+      const student = seatFor(`10.0.${n}.1`, n); // 100 computers, each within its own share
+      clients.add(student);
+      await room.show(student, "flood\n".repeat(20));
+    }
+    expect(printed.length).toBeLessThanOrEqual(1000 + 1); // a row may be earned meanwhile
+    expect(printed.length).toBeGreaterThanOrEqual(1000);
+  });
   test("a long line is broken into rows of the width, each named; blank lines say nothing", async () => {
     const { room, clients, printed } = classroom(10);
     const student = seatFor("10.0.0.2", 2);
@@ -357,8 +401,18 @@ describe("the projector's budget (depth/classroom.ts)", () => {
 describe("the depth's lines, word for word (what the mutation run asked for)", () => {
   test("each mistake about a host says what to type instead", () => {
     expect(() => checkHost("1337")).toThrow(
-      '"1337" is not an address: one has four numbers, such as 192.168.1.20 or 0.0.0.0 (for a port: --port 1337)',
+      '"1337" is not an address: one has four numbers, such as 192.168.1.20 (for a port: --port 1337)',
     );
+    // Only a plain number may have been meant as a port.
+    expect(() => checkHost("10.20.0")).toThrow(
+      '"10.20.0" is not an address: one has four numbers, such as 192.168.1.20',
+    );
+    // What the system would take for an address, unasked: hex, and digits of other scripts.
+    for (const host of ["0x539", "0x7f.1", "017700000001"])
+      expect(() => checkHost(host)).toThrow("one has four numbers");
+    for (const host of ["２５５.２５５.２５５.２５５", "１３３７", "⁵⁷", "١٣٣٧"])
+      expect(() => checkHost(host)).toThrow(`"${host}" is not an address: type its digits as 0-9`);
+    expect(checkHost("0xcafe.example")).toBe("0xcafe.example"); // a name that starts so
     expect(() => checkHost("fe80::1")).toThrow(
       '"fe80::1" is link-local: add its interface, as in fe80::1%eth0 (Windows: %12)',
     );
@@ -422,7 +476,9 @@ describe("the depth's lines, word for word (what the mutation run asked for)", (
     expect(diagnosis({ code: "ECONNREFUSED" }, 0, here)).toBe(
       "Connection refused by localhost:1337: nobody listens on port 1337 here; start the server first.",
     );
-    expect(diagnosis({ code: "EOTHER" }, 0, far)).toBe("Stopped (10.0.0.5:1337): [object Object]");
+    expect(diagnosis({ code: "EOTHER" }, 0, far)).toBe(
+      "No connection to 10.0.0.5:1337 (EOTHER): check the address, firewall and server.",
+    );
   });
 });
 
@@ -469,7 +525,8 @@ describe("the class room's lines (depth/classroom.ts)", () => {
       await room.show(flooder, endless); // no rows left: nothing is even looked at
       expect(work.escaped).toBeLessThanOrEqual(20 * 68 * 8 + 8);
       room.leave(flooder, "left");
-      expect(said.join("\n")).toMatch(/10\.0\.0\.2:2: [\d,]+ bytes in 2 lines held back/);
+      // Sent in two pieces, one endless line: counted once.
+      expect(said.join("\n")).toMatch(/10\.0\.0\.2:2: [\d,]+ bytes in 1 line held back/);
     }
   });
   test("a row is counted the widest way any terminal draws it: an emoji with a skin tone 4, a Devanagari sign 2, U+3248 2, a mark on a letter 0", () => {

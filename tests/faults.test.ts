@@ -104,7 +104,7 @@ describe("errors a person makes", () => {
       usageMistake(script, args, says);
   }
   // Addresses as people mistype them: refused before any traffic (exit 2).
-  const fourNumbers = "is not an address: one has four numbers, such as 192.168.1.20 or 0.0.0.0";
+  const fourNumbers = "is not an address: one has four numbers, such as 192.168.1.20";
   for (const [script, args, says] of [
     [CLIENT, ["1337"], `"1337" ${fourNumbers} (for a port: --port 1337)`],
     [CLIENT, ["192.168.1"], `"192.168.1" ${fourNumbers}`],
@@ -147,6 +147,24 @@ describe("errors a person makes", () => {
       },
       T,
     );
+
+  test.skipIf(noOffline !== "")(
+    "client, ::1 on a computer with IPv6 off: says IPv6 is off and to use IPv4, not that no port is free; exit 1",
+    async () => {
+      const off = [
+        "ip link set lo up",
+        "sysctl -qw net.ipv6.conf.all.disable_ipv6=1",
+        "sysctl -qw net.ipv6.conf.lo.disable_ipv6=1",
+        'exec bun "$0" ::1',
+      ].join("; ");
+      const client = spawn([...OFFLINE, "sh", "-c", off, CLIENT], { stdin: new Blob(["hi\n"]) });
+      expect(await client.exit()).toBe(1);
+      expect(oneLine(client.stderr)).toBe(
+        "::1 is IPv6, which is off on this computer: use an IPv4 address (127.0.0.1 here).",
+      );
+    },
+    T,
+  );
 
   // Windows refuses a connection past a full listen queue: no silent server on loopback there.
   if (!POSIX) console.error("skipped: a silent server: Windows refuses past a full queue");
@@ -202,6 +220,24 @@ describe("faults of the connection", () => {
       const client = await runClient(["--port", String(await peerPort(peer))], "hello\n");
       expect(client.code).toBe(1);
       expect(oneLine(client.stderr)).toBe("The server reset the connection.");
+    },
+    T,
+  );
+
+  test.skipIf(!PYTHON)(
+    "a server that resets every connection at once: the client ends in one line about the connection's end, never 'Stopped' (Bun may report the reset as a close); exit 1",
+    async () => {
+      const peer = startPeer("reset.py", ["at-once"]);
+      const port = String(await peerPort(peer));
+      for (let n = 0; n < 5; n++) {
+        const client = await runClient(["--port", port], "hello\n");
+        expect(client.code).toBe(1);
+        // Before the connect settles, or just after: a reset, or what Bun reports of it.
+        expect(oneLine(client.stderr)).toMatch(
+          /^(Connection reset by 127\.0\.0\.1:\d+ as it began: a firewall said no, or the server is full; try again\.|The server (reset|closed) the connection\.)$/,
+        );
+      }
+      peer.proc.kill();
     },
     T,
   );

@@ -195,7 +195,9 @@ describe("a failure with no line of its own is still one line", () => {
     async () => {
       const odd = await failingWith("EMYSTERY", CLIENT, ["10.127.8.7", "--port", "5000"]);
       expect(odd.code).toBe(1);
-      expect(odd.stderr).toBe("Stopped (10.127.8.7:5000): EMYSTERY: as the system says it");
+      expect(odd.stderr).toBe(
+        "No connection to 10.127.8.7:5000 (EMYSTERY): check the address, firewall and server.",
+      );
     },
     T,
   );

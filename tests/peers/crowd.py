@@ -1,12 +1,13 @@
 """A Python peer for the tests that plays one student's script: many connections from one
 address, which sit idle, drip a byte now and then, flood text and read the replies, or send
-one burst of text each and then only read, or each send one endless character (combining
+one burst of text each (longburst: of 20 lines of 3,000 characters) and then only read, or
+each send one endless character (combining
 marks piled on one letter) and read the replies.
 Prints "ready" once all are open, "answered" once each has had a reply, and carries on
 until killed. A SOURCE such as
 127.0.0.2-61 spreads the connections over those addresses: many computers at once.
 
-    python3 crowd.py PORT SOURCE COUNT idle|drip|flood|burst|marks
+    python3 crowd.py PORT SOURCE COUNT idle|drip|flood|burst|longburst|marks
 """
 import selectors
 import socket
@@ -30,6 +31,8 @@ for n in range(count):
 print("ready", flush=True)
 
 flood = (b"flooding the projector with one more line of text\n" * 200)
+if mode == "longburst":
+    flood = (b"long" * 750 + b"\n") * 20
 if mode == "marks":
     for s in sockets:
         s.send(b"e")  # the letter that every mark after it sits on
@@ -37,7 +40,7 @@ if mode == "marks":
 selector = selectors.DefaultSelector()
 for s in sockets:
     events = selectors.EVENT_READ
-    if mode in ("flood", "burst", "marks"):
+    if mode in ("flood", "burst", "longburst", "marks"):
         events |= selectors.EVENT_WRITE
     selector.register(s, events)
 waiting = set(sockets)  # not answered yet
@@ -61,7 +64,7 @@ while True:
                         print("answered", flush=True)
             if events & selectors.EVENT_WRITE:
                 s.send(flood)
-                if mode == "burst":
+                if mode in ("burst", "longburst"):
                     selector.modify(s, selectors.EVENT_READ)  # one burst is all it sends
         except OSError:
             selector.unregister(s)
