@@ -20,9 +20,13 @@ export function print(line: string): void {
   output(1, line);
 }
 
-/** Queues a line for standard output (1) or error (2). */
+/**
+ * Queues a line for standard output (1) or error (2). Standard error may fill a second
+ * MiB: what is said about the class (few lines, within their own budget) still gets out
+ * when its text has filled the first.
+ */
 export function output(fd: number, line: string): void {
-  if (waitingBytes > OUTPUT_LIMIT) {
+  if (waitingBytes > (fd === 2 ? 2 * OUTPUT_LIMIT : OUTPUT_LIMIT)) {
     leftOut++; // 1 MiB waits already: this line is only counted
     return;
   }

@@ -5,11 +5,15 @@
 //   2. each client's first line is its name, and every line it sends goes out under it;
 //   3. a client that does not read (its output waits) cannot make the server keep its
 //      lines without end: past MAX_WAITING bytes it is disconnected, and the others told.
+// And what a class needs: names are unique, a line is 4 KiB at most in bytes and in
+// characters, and the teacher's terminal stopped (Ctrl-S) stops nobody.
 //   bun exercises/chat-server.ts [--port PORT]      then, for each person:
-//   bun exercises/chat-client.ts [HOST] [--port PORT]
-import { parseArgs } from "node:util";
+//   bun chat-client.ts [HOST] [--port PORT]          (that one file, copied)
+import { closeSync, openSync } from "node:fs";
+import { devNull } from "node:os";
 import type { Socket } from "bun";
-import { oneLineErrors } from "./run-server";
+import { output, print } from "../depth/output.ts";
+import { oneLineErrors, readPort } from "./run-server";
 
 type Person = {
   name: string; // "" until the first line arrives
@@ -26,14 +30,23 @@ const HIDDEN =
   /[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}]--[\t\n]]/gv;
 
 oneLineErrors(); // a port in use: one line, not a stack trace
-const { values } = parseArgs({ options: { port: { type: "string", default: "1337" } } });
+const { port } = readPort("usage: bun exercises/chat-server.ts [--port PORT]", true);
 const people = new Set<Socket<Person>>();
 const server = Bun.listen<Person>({
   hostname: "0.0.0.0",
-  port: Number(values.port),
+  port,
   socket: {
     open(conn) {
       conn.data = { name: "", rest: "", decoder: new TextDecoder(), waiting: [], waitingBytes: 0 };
+      // The last file descriptor is kept free: without it Bun would try to accept the
+      // next connection again and again, at full speed.
+      try {
+        closeSync(openSync(devNull, "r"));
+      } catch {
+        output(2, "No file descriptor left for a newcomer: raise ulimit -n.");
+        conn.end("The chat is full: try again later.\n");
+        return;
+      }
       people.add(conn);
       send(conn, "Welcome! Type your name, then Enter.");
     },
@@ -42,8 +55,9 @@ const server = Bun.listen<Person>({
         "\n",
       );
       conn.data.rest = lines.pop() ?? ""; // no "\n" yet: the line goes on in the next read
-      const tooLong = [...lines, conn.data.rest].some((line) => line.length > MAX_LINE);
-      if (tooLong) return bye(conn, "sent a line longer than 4 KiB");
+      // 4 KiB, whether counted in characters or in bytes (a CJK character is 3 bytes).
+      const long = (line: string) => line.length > MAX_LINE || Buffer.byteLength(line) > MAX_LINE;
+      if ([...lines, conn.data.rest].some(long)) return bye(conn, "sent a line longer than 4 KiB");
       for (const line of lines) said(conn, line.replace(/\r$/, "").replace(HIDDEN, "?"));
     },
     drain: flush, // the slow reader read some: send what waits
@@ -53,19 +67,27 @@ const server = Bun.listen<Person>({
     },
   },
 });
-console.error(`Chat on port ${server.port}: bun exercises/chat-client.ts --port ${server.port}`);
+output(2, `Chat on port ${server.port}: bun exercises/chat-client.ts --port ${server.port}`);
 
 /** One whole line from a person: its name first, then its messages to all the others. */
 function said(conn: Socket<Person>, line: string): void {
   if (line.trim() === "") return; // nothing to say
   if (conn.data.name === "") {
-    conn.data.name = line.trim().slice(0, MAX_NAME);
+    conn.data.name = uniqueName(line.trim().slice(0, MAX_NAME));
     send(conn, `Hello, ${conn.data.name}. ${people.size - 1} other(s) here.`);
     everyone(`* ${conn.data.name} joined`, conn);
     return;
   }
-  console.log(`${conn.data.name}: ${line}`);
+  print(`${conn.data.name}: ${line}`);
   everyone(`${conn.data.name}: ${line}`, conn);
+}
+
+/** A name nobody here has: the one typed, or the one typed with (2), (3), ... after it. */
+function uniqueName(typed: string): string {
+  const taken = new Set([...people].map((person) => person.data.name));
+  let name = typed;
+  for (let n = 2; taken.has(name); n++) name = `${typed} (${n})`;
+  return name;
 }
 
 /** A line to everyone who has a name, but `from`. */
@@ -100,7 +122,7 @@ function flush(conn: Socket<Person>): void {
 function bye(conn: Socket<Person>, why: string): void {
   people.delete(conn); // at once: nothing more is sent to it
   const name = conn.data.name || "someone";
-  console.error(`${name} ${why}: disconnected.`);
+  output(2, `${name} ${why}: disconnected.`);
   everyone(`* ${name} ${why}, and was disconnected`, conn);
   conn.terminate(); // what waits for it is dropped: the point of the limit
 }

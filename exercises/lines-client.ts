@@ -3,21 +3,27 @@
 // and a reply counts only once its "\n" has arrived. To see why it matters, it also sends
 // three messages at once, as one write: the server still tells them apart.
 //   bun exercises/lines-client.ts [--port PORT]
-import { parseArgs } from "node:util";
-import { giveUpAfter, oneLineErrors } from "./run-server";
+import { giveUpAfter, oneLineErrors, readPort } from "./run-server";
 
-oneLineErrors(); // nobody listening, a mistyped option: one line, not a stack trace
+oneLineErrors(); // nobody listening: one line, not a stack trace
 // server.ts answers "Got it!" with no newline: a reply that never ends, here.
-giveUpAfter("No whole reply (ending in a newline): is it lines-server.ts that runs there?");
-const { values } = parseArgs({ options: { port: { type: "string", default: "1337" } } });
+const notLines = "No whole reply (ending in a newline): is it lines-server.ts that runs there?";
+giveUpAfter(notLines);
+const { port } = readPort("usage: bun exercises/lines-client.ts [--port PORT]", false);
+const LONGEST = 64 * 1024; // characters of replies kept while no newline comes
 let received = "";
 let wake = () => {};
 const s = await Bun.connect({
   hostname: "127.0.0.1",
-  port: Number(values.port),
+  port,
   socket: {
     data(_s, bytes) {
       received += new TextDecoder().decode(bytes);
+      // A server that never sends a newline would fill the memory: give up at once.
+      if (received.length > LONGEST && !received.includes("\n")) {
+        console.error(notLines);
+        process.exit(1);
+      }
       wake();
     },
   },

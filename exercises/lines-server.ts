@@ -3,14 +3,13 @@
 // server.ts: here every message ends with "\n", so the server can tell where one ends even
 // when several arrive in one read. Run it like the original, then lines-client.ts:
 //   bun exercises/lines-server.ts [--port PORT]
-import { parseArgs } from "node:util";
-import { oneLineErrors } from "./run-server";
+import { oneLineErrors, readPort } from "./run-server";
 
-oneLineErrors(); // a port in use, a mistyped option: one line, not a stack trace
-const { values } = parseArgs({ options: { port: { type: "string", default: "1337" } } });
+oneLineErrors(); // a port in use: one line, not a stack trace
+const { port } = readPort("usage: bun exercises/lines-server.ts [--port PORT]", true);
 const server = Bun.listen<{ rest: string; decoder: TextDecoder }>({
   hostname: "0.0.0.0",
-  port: Number(values.port),
+  port,
   socket: {
     open(conn) {
       conn.data = { rest: "", decoder: new TextDecoder() };

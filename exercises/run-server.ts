@@ -1,7 +1,9 @@
 // For the exercises: what they share. runServer() starts the project's server.ts on a free
-// port; oneLineErrors() and giveUpAfter() keep the exercises' own promise: a failure is one
-// line and exit 1, never a stack trace, and no wait is without end.
+// port; oneLineErrors(), giveUpAfter() and readPort() keep the exercises' own promise: a
+// failure is one line and exit 1 (a mistyped option: 2), never a stack trace, and no wait
+// is without end. (chat-client.ts does without this file: it is copied to students.)
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 
 export const ROOT = join(import.meta.dir, "..");
 const WAIT = 5; // seconds any exercise waits for the other side, at most
@@ -18,6 +20,33 @@ export function oneLineErrors(): void {
   };
   process.on("uncaughtException", giveUp);
   process.on("unhandledRejection", giveUp);
+}
+
+/**
+ * The command line of an exercise: --port (digits only, 1337 unless given; 0, a free port,
+ * for a server) and what else it allows; a mistake is one line with the usage, exit 2.
+ */
+export function readPort(usage: string, server: boolean, hosts = 0) {
+  const quit = (line: string): never => {
+    console.error(`${line}\n${usage}`);
+    process.exit(2);
+  };
+  const parse = () =>
+    parseArgs({ options: { port: { type: "string", default: "1337" } }, allowPositionals: true });
+  const parsed = (() => {
+    try {
+      return parse();
+    } catch (mistake) {
+      return quit((mistake as Error).message);
+    }
+  })();
+  const { values, positionals } = parsed;
+  const lowest = server ? 0 : 1;
+  const port = Number(values.port);
+  if (!/^\d{1,5}$/.test(values.port) || port < lowest || port > 65535)
+    quit(`--port takes a whole number from ${lowest} to 65535, not "${values.port}"`);
+  if (positionals.length > hosts) quit(`Unexpected argument '${positionals[hosts]}'`);
+  return { port, host: positionals[0] };
 }
 
 /** Ends the exercise with `line` (exit 1) if it is still waiting after WAIT seconds. */

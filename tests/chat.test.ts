@@ -1,8 +1,19 @@
 // Lesson 3: the chat in exercises/, with three people (and a fourth who never reads).
 
 import { afterEach, describe, expect, test } from "bun:test";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cleanUp, PYTHON, ROOT, rawConnect, spawn, spawnScript } from "./harness";
+import {
+  cleanUp,
+  freePort,
+  PYTHON,
+  ROOT,
+  rawConnect,
+  spawn,
+  spawnScript,
+  startServer,
+} from "./harness";
 
 afterEach(cleanUp);
 
@@ -118,7 +129,7 @@ describe("lesson 3: the chat", () => {
       const batch = encode(`${"z".repeat(999)}\n`.repeat(100)); // 100 kB
       for (let n = 0; n < 300 && !told.test(ada.received()); n++) await ada.sendAll(batch);
       await ada.waitFor(told);
-      expect(server.stderr).toContain("Sloth was too slow to read: disconnected.");
+      await server.waitFor(/Sloth was too slow to read: disconnected\./); // written in turn
       const bob = await join_(port, "Bob");
       await ada.waitFor(/\* Bob joined\n/); // the chat goes on
       await bob.sendAll(encode("still here\n"));
@@ -143,6 +154,156 @@ describe("lesson 3: the chat", () => {
       bea.proc.stdin!.end(); // Ctrl-D
       expect(await bea.exit()).toBe(0);
       expect(bea.stdout).toStartWith("Welcome! Type your name, then Enter.\nHello, Bea.");
+    },
+    T,
+  );
+});
+
+describe("lesson 3: what a class does to the chat", () => {
+  test(
+    "a name already taken is told apart: the second Ada is Ada (2), so nobody speaks as another",
+    async () => {
+      const { port } = await startChat();
+      const ada = await join_(port, "Ada");
+      const other = await rawConnect(port);
+      await other.waitFor(/Type your name/);
+      await other.sendAll(encode("Ada\n"));
+      await other.waitFor(/Hello, Ada \(2\)\./);
+      await ada.waitFor(/\* Ada \(2\) joined\n/);
+      await other.sendAll(encode("I am the teacher\n"));
+      await ada.waitFor(/^Ada \(2\): I am the teacher$/m);
+    },
+    T,
+  );
+
+  test(
+    "4 KiB is counted in bytes too: 2,000 characters of 3 bytes each end that connection",
+    async () => {
+      const { port } = await startChat();
+      const ada = await join_(port, "Ada");
+      const han = await join_(port, "Han");
+      await han.sendAll(encode(`${"漢".repeat(2000)}\n`)); // 2,000 characters, 6,000 bytes
+      await ada.waitFor(/\* Han sent a line longer than 4 KiB, and was disconnected\n/);
+      expect(ada.received()).not.toContain("漢漢");
+    },
+    T,
+  );
+
+  test(
+    "the teacher's terminal stopped (a pipe nobody reads): the chat goes on for everyone",
+    async () => {
+      const port = String(freePort());
+      const chat = `bun "$0" --port "$1" | (sleep 30; cat)`;
+      const server = spawn(["sh", "-c", chat, CHAT_SERVER, port]);
+      await server.waitFor(/Chat on port/);
+      const ada = await join_(Number(port), "Ada");
+      const bob = await join_(Number(port), "Bob");
+      const line = `${"x".repeat(900)}\n`;
+      for (let n = 0; n < 200; n++) await ada.sendAll(encode(`${n} ${line}`)); // 180 kB
+      await bob.waitFor(/^Ada: 199 x+$/m); // every line, though the server's own output waits
+      server.proc.kill();
+    },
+    T,
+  );
+
+  test(
+    "chat-client.ts runs alone, copied into an empty folder; a long line comes in rows whose continuations start with two spaces, so no row looks like another's name",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "sob-chat-"));
+      copyFileSync(CHAT_CLIENT, join(dir, "chat-client.ts"));
+      try {
+        const { port } = await startChat();
+        const ada = await join_(port, "Ada");
+        const bea = spawn(["bun", "--no-install", "chat-client.ts", "--port", String(port)], {
+          cwd: dir,
+          stdin: "pipe",
+        });
+        bea.proc.stdin!.write("Bea\n");
+        await bea.waitFor(/Hello, Bea\./, "stdout");
+        await ada.sendAll(encode(`${" ".repeat(60)}Bob: I quit ${"z".repeat(100)}\n`));
+        await bea.waitFor(/z\n/, "stdout");
+        const rows = bea.stdout
+          .split("\n")
+          .filter((row) => row.includes("z") || row.includes("Bob"));
+        expect(rows.length).toBeGreaterThanOrEqual(2); // 180 characters, 78 to a row
+        expect(rows[0]).toStartWith("Ada: ");
+        for (const row of rows.slice(1)) expect(row).toStartWith("  ");
+        bea.proc.stdin!.end();
+        expect(await bea.exit()).toBe(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    T,
+  );
+
+  test(
+    "chat-client.ts shows a server's last words without a newline: server.ts busy says so",
+    async () => {
+      const server = await startServer();
+      await rawConnect(server.port); // the one client server.ts serves
+      await server.waitFor(/Connection from/, "stdout");
+      const late = spawn(["bun", CHAT_CLIENT, "--port", String(server.port)], { stdin: "pipe" });
+      expect(await late.exit()).toBe(1);
+      expect(late.stdout).toBe("The server is busy with another client: try again later.\n");
+      expect(late.stderr).toBe("The chat server closed the connection.\n");
+    },
+    T,
+  );
+
+  test(
+    "chat-client.ts against a server that never sends a newline: rows of 4 KiB, memory bounded",
+    async () => {
+      const block = new Uint8Array(1 << 20).fill(0x78); // 1 MiB of x, no newline
+      let sent = 0;
+      const push = (s: { write(b: Uint8Array): number; end(): void }) => {
+        while (sent < 200 * 2 ** 20) {
+          const n = s.write(block); // what the client's side takes now
+          if (n <= 0) return; // full: drain() comes back
+          sent += n;
+        }
+        s.end();
+      };
+      using endless = Bun.listen({
+        hostname: "127.0.0.1",
+        port: 0,
+        socket: { open: push, drain: push, data() {} },
+      });
+      const client = spawn(["bun", CHAT_CLIENT, "--port", String(endless.port)], {
+        stdin: "pipe",
+        stdout: "ignore",
+      });
+      const peak = client.watchMemory();
+      await client.exit();
+      expect(sent).toBeGreaterThanOrEqual(200 * 2 ** 20);
+      expect(peak()).toBeLessThan(150 * 2 ** 20);
+    },
+    T,
+  );
+
+  const prlimit = process.platform === "linux" ? Bun.which("prlimit") : null;
+  test.skipIf(!prlimit)(
+    "out of file descriptors: a newcomer is told the chat is full, and the server does not spin",
+    async () => {
+      const command = [prlimit!, "--nofile=30:30", "bun", CHAT_SERVER, "--port", "0"];
+      const server = spawn(command);
+      const port = Number((await server.waitFor(/Chat on port (\d+)/))[1]);
+      const people = await Promise.all(Array.from({ length: 40 }, () => rawConnect(port)));
+      await Promise.all(
+        people.map((p) => p.waitUntil(() => /Welcome|full/.test(p.received()), "a greeting")),
+      );
+      const full = people.filter((p) => p.received().includes("The chat is full"));
+      expect(full.length).toBeGreaterThan(0);
+      await server.waitFor(/No file descriptor left for a newcomer: raise ulimit -n\./);
+      // A second later it has used well under a second of processor time: it waits, idle.
+      const cpu = async () => {
+        const fields = (await Bun.file(`/proc/${server.proc.pid}/stat`).text()).split(" ");
+        return Number(fields[13]) + Number(fields[14]); // user and system time, in ticks
+      };
+      const before = await cpu();
+      await Bun.sleep(1000);
+      expect((await cpu()) - before).toBeLessThan(50); // 100 ticks a second would be spinning
+      server.proc.kill();
     },
     T,
   );

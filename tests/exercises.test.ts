@@ -89,4 +89,45 @@ describe("exercises", () => {
     },
     T,
   );
+
+  for (const [name, lowest] of [
+    ["lines-server", 0],
+    ["chat-server", 0],
+    ["lines-client", 1],
+    ["chat-client", 1],
+  ] as const)
+    for (const port of ["abc", "", "0x10", "65536", "-1"])
+      test(`${name} --port "${port}": one line that says what a port is, and the usage; exit 2`, async () => {
+        const run = exercise(name, [`--port=${port}`]);
+        expect(await run.exit()).toBe(2);
+        const [line, usage] = run.stderr.trim().split("\n");
+        expect(line).toBe(`--port takes a whole number from ${lowest} to 65535, not "${port}"`);
+        expect(usage).toStartWith("usage: bun ");
+      });
+
+  test("chat-client 1337 (a port typed as the address): one line, exit 2, nothing sent", async () => {
+    const run = exercise("chat-client", ["1337"]);
+    expect(await run.exit()).toBe(2);
+    expect(run.stderr).toStartWith('"1337" is not one address, such as 192.168.1.20\n');
+  });
+
+  test(
+    "lines-client against a server that never sends a newline: one line says so at once, memory bounded; exit 1",
+    async () => {
+      const block = new Uint8Array(1 << 20).fill(0x78);
+      using endless = Bun.listen({
+        hostname: "127.0.0.1",
+        port: 0,
+        socket: { open: (s) => void s.write(block), drain: (s) => void s.write(block), data() {} },
+      });
+      const run = exercise("lines-client", ["--port", String(endless.port)]);
+      const peak = run.watchMemory();
+      expect(await run.exit()).toBe(1);
+      expect(run.stderr.trim()).toBe(
+        "No whole reply (ending in a newline): is it lines-server.ts that runs there?",
+      );
+      expect(peak()).toBeLessThan(150 * 2 ** 20);
+    },
+    T,
+  );
 });
