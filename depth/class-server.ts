@@ -9,6 +9,7 @@
 
 import { closeSync, openSync } from "node:fs";
 import { constants, devNull } from "node:os";
+import { isatty } from "node:tty";
 import type { Socket, TCPSocketListener } from "bun";
 import { Classroom } from "./classroom.ts";
 import { visible } from "./escapes.ts";
@@ -130,7 +131,9 @@ class ClassServer {
 
   /** Ctrl-C, SIGTERM, a closed terminal: close every connection in order, not a reset. */
   private stop(signal: "SIGINT" | "SIGTERM" | "SIGHUP"): void {
-    this.note("stopping", `Stopped by ${signal === "SIGINT" ? "Ctrl-C" : signal}.`);
+    // The terminal has echoed ^C where the cursor was: the line starts on a line of its own.
+    const own = signal === "SIGINT" && isatty(2) ? "\n" : "";
+    this.note("stopping", `${own}Stopped by ${signal === "SIGINT" ? "Ctrl-C" : signal}.`);
     this.clients.clear(); // so that their onClose() says nothing more
     this.server.stop(true); // closes every connection in order
     const code = 128 + constants.signals[signal]; // how shells report "ended by a signal"

@@ -41,7 +41,8 @@ export async function serverOptions(args: string[]): Promise<ServerOptions> {
   try {
     options = readServerOptions(args);
   } catch (mistake) {
-    quit(2, `${firstLine(mistake)}\n${SERVER_USAGE}`);
+    const known = ["--host", "--port", "--keep-open", "--max-clients", "--trace", "--help"];
+    quit(2, `${firstLine(mistake, known)}\n${SERVER_USAGE}`);
   }
   try {
     const address = await lookUp(options.host, LOOKUP_WAIT);
@@ -89,7 +90,7 @@ export function clientOptions(args: string[]): ClientOptions {
   try {
     options = readClientOptions(args);
   } catch (mistake) {
-    quit(2, `${firstLine(mistake)}\n${CLIENT_USAGE}`);
+    quit(2, `${firstLine(mistake, ["--port", "--timeout", "--trace", "--help"])}\n${CLIENT_USAGE}`);
   }
   // `bun client.ts < some-folder`: standard input must be a file, a pipe or the terminal.
   if (isFolder(0)) quit(1, "Standard input is a folder: give a file, as in < notes.txt.");
@@ -141,14 +142,46 @@ export function seconds(text: string, option: string): number {
   throw Error(`${option} takes a number of seconds from ${MIN} to ${MAX}, not "${text}"`);
 }
 
-/** The first line of an error's message: parseArgs adds advice on further lines. */
-export function firstLine(problem: unknown): string {
+/** Options as people type them, each with an example of its value. */
+const EXAMPLES: Record<string, string> = {
+  "--host": "127.0.0.1",
+  "--port": "5000",
+  "--timeout": "2.5",
+  "--max-clients": "30",
+};
+
+/**
+ * The first line of an error's message, said plainly: parseArgs adds advice on further
+ * lines, some of it wrong for us (a negative --port, a positional after "--"). `known`:
+ * the script's options, for "did you mean".
+ */
+export function firstLine(problem: unknown, known: string[] = []): string {
   const line = String((problem as Error).message).split("\n")[0] ?? "";
-  const ambiguous = line.match(/^Option '(--[\w-]+)' argument is ambiguous/); // --port -1
-  if (ambiguous === null) return line;
-  const option = ambiguous[1];
-  const dash = `one that starts with "-" is written ${option}=-1`;
-  return `${option} needs a value after it (${dash})`;
+  // --port at the end, or --port -1: no value, or one that looks like another option.
+  const noValue = line.match(/^Option '(--[\w-]+)(?: <value>)?' argument (?:is ambiguous|missing)/);
+  if (noValue !== null) {
+    const option = noValue[1]!;
+    return `${option} needs a value after it, such as ${option} ${EXAMPLES[option] ?? "..."}`;
+  }
+  const unknown = line.match(/^Unknown option '(-{1,2}[^']*)'/);
+  if (unknown === null) return line;
+  const typed = unknown[1]!;
+  const near = known.find((option) => apart(option, typed) <= 2);
+  return `Unknown option '${typed}'${near ? `: did you mean ${near}?` : ""}`;
+}
+
+/** How many letters to add, remove or change to make one word the other. */
+function apart(a: string, b: string): number {
+  let before = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const change = before[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      row.push(Math.min(before[j]! + 1, row[j - 1]! + 1, change));
+    }
+    before = row;
+  }
+  return before[b.length]!;
 }
 
 /** Prints one line (help on standard output, a problem on standard error), and exits. */

@@ -25,4 +25,5 @@ console.log(`  ${said.trim()}`);
 console.log(`and exits with status ${code} (1: a network problem).`);
 console.log("The tutorial's server serves one client. Ours keeps listening while it does, and");
 console.log("tells anyone else it is busy. The tutorial's Python would leave them waiting,");
-console.log('silently, in its queue. "Connection refused" thus always means: nobody listens.');
+console.log('silently, in its queue. So "busy" never looks like "Connection refused", which');
+console.log("means that nobody listens there, or that a firewall says no.");

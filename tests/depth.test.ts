@@ -79,7 +79,7 @@ describe("usage (depth/options.ts, depth/names.ts)", () => {
       try {
         f();
       } catch (problem) {
-        return firstLine(problem);
+        return firstLine(problem, ["--port", "--timeout", "--keep-open"]);
       }
       return "no mistake";
     };
@@ -91,10 +91,26 @@ describe("usage (depth/options.ts, depth/names.ts)", () => {
     );
     expect(mistake(() => readClientOptions(["--port", "0"]))).toContain("from 1 to 65535");
     expect(mistake(() => readClientOptions(["a", "b"]))).toBe("one server address, please");
+    // A value that starts with "-" looks like an option: no port is negative, so say so.
     expect(mistake(() => readClientOptions(["--port", "-1"]))).toBe(
-      '--port needs a value after it (one that starts with "-" is written --port=-1)',
+      "--port needs a value after it, such as --port 5000",
     );
-    expect(mistake(() => readClientOptions(["--prot", "5"]))).toContain("--prot");
+    expect(mistake(() => readClientOptions(["--port"]))).toBe(
+      "--port needs a value after it, such as --port 5000",
+    );
+    expect(mistake(() => readClientOptions(["--timeout"]))).toBe(
+      "--timeout needs a value after it, such as --timeout 2.5",
+    );
+    // A mistyped option: the nearest of the script's own, if it is near.
+    expect(mistake(() => readClientOptions(["--prot", "5"]))).toBe(
+      "Unknown option '--prot': did you mean --port?",
+    );
+    expect(mistake(() => readClientOptions(["--keep-opne"]))).toBe(
+      "Unknown option '--keep-opne': did you mean --keep-open?",
+    );
+    expect(mistake(() => readClientOptions(["--colour", "blue"]))).toBe(
+      "Unknown option '--colour'",
+    );
   });
   test("whole numbers and seconds are written in digits, within their bounds", () => {
     expect(whole("0", 0, 9, "--x")).toBe(0);

@@ -97,9 +97,10 @@ describe("errors a person makes", () => {
     for (const [args, says] of [
       [["--port", "abc"], `--port takes a whole number from ${lowest} to 65535, not "abc"`],
       [["--port", "70000"], `--port takes a whole number from ${lowest} to 65535, not "70000"`],
-      [["--port", "-1"], '--port needs a value after it (one that starts with "-" is written'],
-      [["--port"], "--port"],
-      [["--colour", "blue"], "--colour"],
+      [["--port", "-1"], "--port needs a value after it, such as --port 5000"],
+      [["--port"], "--port needs a value after it, such as --port 5000"],
+      [["--prot", "5000"], "Unknown option '--prot': did you mean --port?"],
+      [["--colour", "blue"], "Unknown option '--colour'"],
     ] as const)
       usageMistake(script, args, says);
   }

@@ -7,6 +7,7 @@ import { stripVTControlCharacters } from "node:util";
 import {
   CLIENT,
   cleanUp,
+  freePort,
   hasStackTrace,
   oneLine,
   POSIX,
@@ -303,6 +304,20 @@ describe("the class server", () => {
       later.socket.write("later");
       await later.waitFor(/Got it!/);
       await server.waitFor(new RegExp(`:${later.socket.localPort}: later\n`), "stdout");
+    },
+    T,
+  );
+
+  test.skipIf(!POSIX)(
+    "Ctrl-C typed on the class server's terminal: the Stopped line starts a line of its own, not after the ^C; exit 130",
+    async () => {
+      const port = String(freePort());
+      const server = spawnInTerminal(["bun", SERVER, "--port", port, "--keep-open"], 80);
+      await server.waitFor(/Listening on/);
+      server.proc.terminal!.write("\x03"); // Ctrl-C, as typed: the terminal echoes ^C
+      expect(await server.proc.exited).toBe(130);
+      expect(server.screen()).toMatch(/(^|\n)Stopped by Ctrl-C\.\r?\n/);
+      expect(server.screen()).not.toContain("^CStopped");
     },
     T,
   );
