@@ -112,7 +112,7 @@ async function* input(prompt: string): AsyncGenerator<Uint8Array> {
 }
 /** A socket wait: --timeout seconds at most; a failure is one line. */
 async function within<T>(what: string, promise: Promise<T>): Promise<T> {
-  const check = "check the address, firewall and server";
+  const check = "check address, firewall, server";
   const late = `No ${what} from ${host}:${port} in ${timeout} s: ${check}.`;
   const timer = setTimeout(() => quit(1, late), timeout * 1000);
   const failed = (problem: { code?: string }) =>

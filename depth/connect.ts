@@ -17,7 +17,7 @@ import { readClientOptions } from "./options.ts";
 import { traced } from "./trace.ts";
 
 const SURE = 500; // ms: a refusal sooner than this came from the computer itself
-const APART = "school or guest Wi-Fi may keep devices apart: try a phone's hotspot";
+const APART = "School or guest Wi-Fi may keep devices apart: try a phone's hotspot.";
 
 type Connect<T> = { hostname: string; port: number; socket: SocketHandler<T> };
 
@@ -59,38 +59,48 @@ async function checkRoute(said: Said): Promise<void> {
   } // anything else: the connect itself will tell
 }
 
-/** The line for a failed connect that took `took` ms: only what is known. */
+/**
+ * What to say of a failed connect that took `took` ms: only what is known. The first line
+ * fits a row of 80 columns where the address does (what happened, and what to do); the
+ * detail, where it helps, follows on lines of its own; a hint for one system only there.
+ */
 export function diagnosis(problem: unknown, took: number, said: Said): string {
   const { host, address, port, timeout } = said;
   const where = hostAndPort(host, port);
   const { code, message } = problem as { code?: string; message?: string };
-  const macOS = isThisComputer(host) ? "" : "; on macOS, allow Local Network";
-  const network = "check the address, and that both computers are on one network";
-  const apart = `${network} (${APART})${macOS}`;
-  if (code === "ENETUNREACH") return `No route from here to ${address}: ${apart}.`;
-  if (code === "EHOSTUNREACH") return `No computer answers at ${address}: ${apart}.`;
-  const nobody = `nobody listens on port ${port}`;
+  const macOS = macOSHint(host);
+  const check = "check the address and the network";
+  if (code === "ENETUNREACH")
+    return `No route from here to ${address}: ${check}.\n${APART}${macOS}`;
+  if (code === "EHOSTUNREACH")
+    return `No computer answers at ${address}: ${check}.\n${APART}${macOS}`;
   if (code === "ECONNREFUSED" && isThisComputer(host))
-    return `Connection refused by ${where}: ${nobody} here; start the server first.`;
-  const start = "start the server, or use the port it prints";
-  const refused = `${nobody} there, or a firewall says no (${start})`;
+    return `Connection refused by ${where}: start the server first (nobody listens).`;
+  const nobody = `Nobody listens on port ${port} there, or a firewall says no.`;
   if (code === "ECONNREFUSED" && took < SURE)
-    return `Connection refused by ${where}: ${refused}${macOS}.`;
-  const which = `no computer answers, or ${nobody} there (Bun cannot tell which)`;
+    return `Connection refused by ${where}: start the server, or check --port.\n${nobody}${macOS}`;
+  const which = "No computer answers, or nobody listens there: Bun cannot tell which.";
   const seconds = (took / 1000).toFixed(1);
   if (code === "ECONNREFUSED")
-    return `No connection to ${where} after ${seconds} s: ${which}: ${apart}.`;
+    return `No connection to ${where} after ${seconds} s: is the address right?\n${which}\n${APART}${macOS}`;
   if (code === "ETIMEDOUT")
-    return `No answer from ${where} in ${timeout} s: check the address, firewall and server.`;
+    return `No answer from ${where} in ${timeout} s: check address, firewall, server.`;
   // With IPv6 off, the system has no address of its own to connect from to an IPv6 one.
   const ipv6Off = `${address} is IPv6, which is off on this computer: use an IPv4 address`;
   if (code === "EADDRNOTAVAIL" && isIP(address) === 6) return `${ipv6Off} (127.0.0.1 here).`;
-  const ports = "No port of this computer is free to connect from: close some connections";
-  if (code === "EADDRNOTAVAIL") return `${ports}, or wait a minute (closed ones hold theirs).`;
+  const ports = "No port of this computer is free to connect from: close some connections.";
+  if (code === "EADDRNOTAVAIL")
+    return `${ports}\nOr wait a minute: closed ones hold their ports a while.`;
   if (code === "ECONNRESET")
-    return `Connection reset by ${where} as it began: a firewall said no, or the server is full; try again.`;
+    return `Connection reset by ${where} as it began: try again.\nA firewall said no, or the server is full.`;
   const what = code ?? (message || String(problem)); // Bun's words: all that is known
-  return `No connection to ${where} (${what}): check the address, firewall and server.`;
+  return `No connection to ${where} (${what}): check address, firewall, server.`;
+}
+
+/** macOS asks each program before it reaches the local network: a line on macOS only. */
+function macOSHint(host: string): string {
+  if (process.platform !== "darwin" || isThisComputer(host)) return "";
+  return "\nOn macOS, allow Local Network for your terminal (System Settings, Privacy).";
 }
 
 /** One line on standard error; exit 1, a network problem. */

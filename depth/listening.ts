@@ -47,9 +47,11 @@ export function cannotListen(problem: unknown, host: string, port: number): stri
   const { code, message } = problem as { code?: string; message?: string };
   if (code === "EADDRINUSE")
     return `Port ${port} is in use: stop the other server (Ctrl-C), or use another --port.`;
-  const netsh = "(Windows: netsh interface ipv4 show excludedportrange protocol=tcp)";
+  // Windows reserves ranges of ports (Hyper-V, WSL): it lists them so, and only there.
+  const netsh = "Reserved: netsh interface ipv4 show excludedportrange protocol=tcp";
+  const windows = process.platform === "win32" ? `\n${netsh}` : "";
   if (code === "EACCES" && port > 1023)
-    return `Port ${port} is reserved or blocked: try another ${netsh}.`;
+    return `Port ${port} is reserved or blocked: try another --port.${windows}`;
   if (code === "EACCES")
     return `Port ${port} may need special privileges: use one above 1023, such as --port 1337.`;
   // All Bun says of an address not on this computer, or of a name not found:

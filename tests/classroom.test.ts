@@ -517,7 +517,7 @@ describe("two computers: the server on one, the client on another", () => {
       expect(await lost.exit()).toBe(1);
       expect((performance.now() - started) / 1000).toBeLessThan(4);
       expect(lost.stderr).toBe(
-        "No answer from 10.213.7.99:1337 in 0.5 s: check the address, firewall and server.\n",
+        "No answer from 10.213.7.99:1337 in 0.5 s: check address, firewall, server.\n",
       );
     },
     30_000,

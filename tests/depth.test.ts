@@ -178,7 +178,7 @@ describe("which diagnosis a failed connect gets (depth/connect.ts)", () => {
     expect(fail("ENETUNREACH", 0)).toStartWith("No route from here to 10.0.0.5:");
     expect(fail("EHOSTUNREACH", 0)).toStartWith("No computer answers at 10.0.0.5:");
     expect(fail("ETIMEDOUT", 9000)).toBe(
-      "No answer from 10.0.0.5:1337 in 10 s: check the address, firewall and server.",
+      "No answer from 10.0.0.5:1337 in 10 s: check address, firewall, server.",
     );
     expect(fail("EADDRNOTAVAIL", 0)).toStartWith("No port of this computer is free");
   });
@@ -187,15 +187,30 @@ describe("which diagnosis a failed connect gets (depth/connect.ts)", () => {
     expect(fail("ECONNREFUSED", 499)).toContain("or a firewall says no");
     const late = fail("ECONNREFUSED", 3100);
     expect(late).toStartWith("No connection to 10.0.0.5:1337 after 3.1 s:");
-    expect(late).toContain("(Bun cannot tell which)");
+    expect(late).toContain("Bun cannot tell which.");
     expect(late).not.toContain("refused");
   });
-  test("on this computer a refusal means nobody listens here; the macOS hint only for others", () => {
+  test("on this computer a refusal means nobody listens here; the macOS hint only on macOS, for others", () => {
     expect(fail("ECONNREFUSED", 3000, here)).toBe(
-      "Connection refused by 127.0.0.1:1337: nobody listens on port 1337 here; start the server first.",
+      "Connection refused by 127.0.0.1:1337: start the server first (nobody listens).",
     );
-    expect(fail("ENETUNREACH", 0)).toContain("allow Local Network");
+    const onMac = process.platform === "darwin";
+    expect(fail("ENETUNREACH", 0).includes("allow Local Network")).toBe(onMac);
     expect(fail("ENETUNREACH", 0, here)).not.toContain("macOS");
+  });
+  test("each line's first row fits 80 columns; the detail comes on rows of its own, each within 80", () => {
+    const codes = ["ENETUNREACH", "EHOSTUNREACH", "ECONNREFUSED", "ETIMEDOUT", "EADDRNOTAVAIL"];
+    const far192 = {
+      host: "192.168.100.200",
+      address: "192.168.100.200",
+      port: 65535,
+      timeout: 10,
+    };
+    // (An unknown code is said in Bun's words, as long as they are: not counted here.)
+    for (const code of [...codes, "ECONNRESET"])
+      for (const took of [0, 3100])
+        for (const row of fail(code, took, far192).split("\n"))
+          expect([code, row, row.length <= 80]).toEqual([code, row, true]);
   });
   test("no address to connect from to an IPv6 one: IPv6 is off here, not a lack of ports", () => {
     const v6 = { ...far, host: "::1", address: "::1" };
@@ -206,13 +221,13 @@ describe("which diagnosis a failed connect gets (depth/connect.ts)", () => {
   });
   test("a reset as it began, and anything else, is one line that says what to check", () => {
     expect(diagnosis({ code: "ECONNRESET" }, 0, far)).toBe(
-      "Connection reset by 10.0.0.5:1337 as it began: a firewall said no, or the server is full; try again.",
+      "Connection reset by 10.0.0.5:1337 as it began: try again.\nA firewall said no, or the server is full.",
     );
     expect(diagnosis({ message: "odd" }, 0, far)).toBe(
-      "No connection to 10.0.0.5:1337 (odd): check the address, firewall and server.",
+      "No connection to 10.0.0.5:1337 (odd): check address, firewall, server.",
     );
     expect(diagnosis({ code: "EPERM", message: "odd" }, 0, far)).toBe(
-      "No connection to 10.0.0.5:1337 (EPERM): check the address, firewall and server.",
+      "No connection to 10.0.0.5:1337 (EPERM): check address, firewall, server.",
     );
   });
 });
@@ -474,26 +489,27 @@ describe("the depth's lines, word for word (what the mutation run asked for)", (
     expect(cannotListen({ code: "EACCES" }, "0.0.0.0", 1023)).toBe(
       "Port 1023 may need special privileges: use one above 1023, such as --port 1337.",
     );
+    const windows = process.platform === "win32"; // the command that lists them, there only
     expect(cannotListen({ code: "EACCES" }, "0.0.0.0", 1024)).toBe(
-      "Port 1024 is reserved or blocked: try another (Windows: netsh interface ipv4 show excludedportrange protocol=tcp).",
+      `Port 1024 is reserved or blocked: try another --port.${windows ? "\nReserved: netsh interface ipv4 show excludedportrange protocol=tcp" : ""}`,
     );
     expect(cannotListen({}, "0.0.0.0", 1)).toBe("The server stopped: [object Object]");
   });
   test("the refusal lines in full, and the half-second boundary", () => {
     const far = { host: "10.0.0.5", address: "10.0.0.5", port: 1337, timeout: 10 };
     expect(diagnosis({ code: "ECONNREFUSED" }, 499, far)).toBe(
-      "Connection refused by 10.0.0.5:1337: nobody listens on port 1337 there, or a firewall says no (start the server, or use the port it prints); on macOS, allow Local Network.",
+      "Connection refused by 10.0.0.5:1337: start the server, or check --port.\nNobody listens on port 1337 there, or a firewall says no.",
     );
     expect(diagnosis({ code: "ECONNREFUSED" }, 500, far)).toStartWith("No connection to");
     expect(diagnosis({ code: "ENETUNREACH" }, 0, far)).toBe(
-      "No route from here to 10.0.0.5: check the address, and that both computers are on one network (school or guest Wi-Fi may keep devices apart: try a phone's hotspot); on macOS, allow Local Network.",
+      "No route from here to 10.0.0.5: check the address and the network.\nSchool or guest Wi-Fi may keep devices apart: try a phone's hotspot.",
     );
     const here = { ...far, host: "localhost", address: "127.0.0.1" };
     expect(diagnosis({ code: "ECONNREFUSED" }, 0, here)).toBe(
-      "Connection refused by localhost:1337: nobody listens on port 1337 here; start the server first.",
+      "Connection refused by localhost:1337: start the server first (nobody listens).",
     );
     expect(diagnosis({ code: "EOTHER" }, 0, far)).toBe(
-      "No connection to 10.0.0.5:1337 (EOTHER): check the address, firewall and server.",
+      "No connection to 10.0.0.5:1337 (EOTHER): check address, firewall, server.",
     );
   });
 });

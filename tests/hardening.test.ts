@@ -93,7 +93,7 @@ describe("the client never hangs, and never calls a failure a success", () => {
       const seconds = (performance.now() - asked) / 1000;
       expect(seconds).toBeLessThan(2); // it gave up well within ten times the limit
       expect(oneLine(client.stderr)).toBe(
-        `No reply from 127.0.0.1:${silent.port} in 0.2 s: check the address, firewall and server.`,
+        `No reply from 127.0.0.1:${silent.port} in 0.2 s: check address, firewall, server.`,
       );
       expect(client.stdout).toBe(PROMPT);
     },
@@ -107,7 +107,7 @@ describe("the client never hangs, and never calls a failure a success", () => {
       const client = await runClient(["--port", String(rude.port), "--timeout", "0.2"], "hi\n");
       expect(client.code).toBe(1);
       expect(oneLine(client.stderr)).toBe(
-        `No goodbye from 127.0.0.1:${rude.port} in 0.2 s: check the address, firewall and server.`,
+        `No goodbye from 127.0.0.1:${rude.port} in 0.2 s: check address, firewall, server.`,
       );
       expect(client.stdout).toBe(`${PROMPT}Got it!\n${PROMPT}`);
     },
@@ -180,7 +180,7 @@ describe("the client never hangs, and never calls a failure a success", () => {
       client.proc.stdin!.end(); // the student ends the input: it waits a --timeout for a goodbye
       expect(await client.exit()).toBe(1);
       expect(oneLine(client.stderr)).toBe(
-        `No goodbye from 127.0.0.1:${talker.port} in 0.2 s: check the address, firewall and server.`,
+        `No goodbye from 127.0.0.1:${talker.port} in 0.2 s: check address, firewall, server.`,
       );
     },
     T,
@@ -527,7 +527,7 @@ describe("bytes at the edges: split characters, unasked data, a stuck send, Ctrl
       const client = await runClient(["--port", String(stuck.port), "--timeout", "0.2"], line);
       expect(client.code).toBe(1);
       expect(client.stderr.trim()).toBe(
-        `No answer from 127.0.0.1:${stuck.port} in 0.2 s: check the address, firewall and server.`,
+        `No answer from 127.0.0.1:${stuck.port} in 0.2 s: check address, firewall, server.`,
       );
     },
     T,
