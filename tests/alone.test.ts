@@ -2,6 +2,9 @@
 // keeps the lesson's promises with no depth/ beside it (README: "What each person needs").
 
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   answered,
   CLIENT,
@@ -12,6 +15,7 @@ import {
   oneLine,
   POSIX,
   PROMPT,
+  ROOT,
   rawConnect,
   SERVER,
   spawn,
@@ -152,6 +156,41 @@ describe("each lesson script alone keeps the lesson's promises", () => {
       expect(await second.exit()).toBe(1);
       expect(hasStackTrace(second.stderr)).toBe(false);
       expect(second.stderr.trim().split("\n")).toHaveLength(1);
+    },
+    T,
+  );
+});
+
+describe("a folder for each person (bun run pack)", () => {
+  test(
+    "each role's folder holds what that person runs: the second computer's client, lesson 3's chat client and the teacher's chat server each work from their folder alone",
+    async () => {
+      const into = mkdtempSync(join(tmpdir(), "sob-roles-"));
+      try {
+        const pack = spawn(["bun", join(ROOT, "scripts", "pack.ts"), into]);
+        expect(await pack.exit()).toBe(0);
+        const server = await aloneServer();
+        const second = spawn(["bun", "--no-install", "client.ts", "--port", String(server.port)], {
+          cwd: join(into, "student-second-computer"),
+          stdin: new Blob(["from the second computer\n"]),
+        });
+        expect(await second.exit()).toBe(0);
+        expect(second.stdout).toBe(answered(1) + PROMPT);
+        const chat = spawn(["bun", "--no-install", "exercises/chat-server.ts", "--port", "0"], {
+          cwd: join(into, "teacher"),
+        });
+        const port = (await chat.waitFor(/Chat on port (\d+)/))[1]!;
+        const student = spawn(["bun", "--no-install", "chat-client.ts", "--port", port], {
+          cwd: join(into, "student-lesson-3"),
+          stdin: "pipe",
+        });
+        await student.waitFor(/Type your name/, "stdout");
+        student.proc.stdin!.end();
+        expect(await student.exit()).toBe(0);
+        chat.proc.kill();
+      } finally {
+        rmSync(into, { recursive: true, force: true });
+      }
     },
     T,
   );

@@ -1,0 +1,35 @@
+// A folder for each person, with the files that person needs and nothing else, to copy
+// to a USB stick or a shared drive, or to compress (right-click: Compress, or Send to:
+// Compressed folder) and send through the class's chat.
+//   bun run pack [FOLDER]     (default: roles/)
+// README.md ("What each person needs") says why each file is there.
+
+import { cpSync, mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dir, "..");
+const into = process.argv[2] ?? join(ROOT, "roles");
+
+/** Each role: its folder's name, and the files and folders it holds (from the project). */
+const ROLES: Record<string, string[]> = {
+  // Lessons 1 and 2: the lesson pair, the depth for the class and the banner, the handout.
+  teacher: ["server.ts", "client.ts", "depth", "exercises", "WALKTHROUGH.md", "HANDOUT.md"],
+  // Lesson 1, on one computer: the pair runs alone; depth/ adds the diagnoses and --help.
+  "student-one-computer": ["server.ts", "client.ts", "depth", "HANDOUT.md"],
+  // Lesson 2, the second computer: the client alone reaches the teacher's server.
+  "student-second-computer": ["client.ts", "HANDOUT.md"],
+  // Lesson 3: the chat's client runs alone; the teacher runs exercises/chat-server.ts.
+  "student-lesson-3": ["exercises/chat-client.ts"],
+};
+
+rmSync(into, { recursive: true, force: true });
+for (const [role, files] of Object.entries(ROLES)) {
+  const folder = join(into, role);
+  mkdirSync(folder, { recursive: true });
+  for (const file of files) {
+    // A student's chat client sits at the top of its folder: bun chat-client.ts.
+    const name = role === "student-lesson-3" ? file.replace("exercises/", "") : file;
+    cpSync(join(ROOT, file), join(folder, name), { recursive: true });
+  }
+  console.log(`${folder}: ${files.join(", ")}`);
+}
