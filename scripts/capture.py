@@ -1,7 +1,9 @@
 """What tcpdump -n would show of TCP port 1337 on one interface, its flags and lengths
 only (sequence numbers and timings change from run to run). For bun run transcripts, on
 Linux as root (a raw AF_PACKET socket), where tcpdump itself may not be installed.
-Prints "ready", then one line a packet until it gets SIGTERM.
+Prints one line a packet on standard output (and "ready" on standard error once it
+listens) until Ctrl-C or SIGTERM. Without administrator rights it says so in one line:
+seeing packets needs them, so in class only the teacher's computer shows them.
 
     python3 scripts/capture.py eth0
 """
@@ -14,10 +16,20 @@ sys.stdout.reconfigure(newline="\n")
 ETH_P_ALL, ETH_P_IP = 0x0003, 0x0800  # every packet, both ways; then IPv4 alone
 FLAGS = [(0x01, "F"), (0x02, "S"), (0x04, "R"), (0x08, "P"), (0x10, ".")]  # tcpdump's order
 
-sniffer = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_ALL))
-sniffer.bind((sys.argv[1], ETH_P_ALL))
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-print("ready", flush=True)
+if len(sys.argv) != 2:
+    sys.exit("usage: python3 scripts/capture.py INTERFACE   (lo for this computer)")
+try:
+    sniffer = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_ALL))
+    sniffer.bind((sys.argv[1], ETH_P_ALL))
+except PermissionError:
+    sys.exit("Seeing packets needs administrator rights: sudo python3 scripts/capture.py lo")
+except AttributeError:
+    sys.exit("This works on Linux only: on macOS or Windows, use Wireshark.")
+except OSError as problem:
+    sys.exit(f"No interface {sys.argv[1]!r} ({problem.strerror}): ip link lists them.")
+for stop in (signal.SIGTERM, signal.SIGINT):  # Ctrl-C too: an end, not a traceback
+    signal.signal(stop, lambda *_: sys.exit(0))
+print("ready", file=sys.stderr, flush=True)
 while True:
     packet, (_, protocol, *_) = sniffer.recvfrom(65535)
     if protocol != ETH_P_IP:

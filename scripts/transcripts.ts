@@ -133,14 +133,18 @@ async function startCapture(): Promise<{ stop(): Promise<string> }> {
   const proc = Bun.spawn(["ip", "netns", "exec", HOSTS.server, ...command], {
     cwd: ROOT,
     stdout: "pipe",
+    stderr: "pipe",
   });
+  // "ready" comes on standard error, once it listens; the packets on standard output.
+  const errors = proc.stderr.getReader();
+  let said = "";
+  while (!said.includes("ready\n")) {
+    const { value, done } = await errors.read();
+    if (done) throw new Error(`scripts/capture.py did not start: ${said.trim()}`);
+    said += new TextDecoder().decode(value);
+  }
   const reader = proc.stdout.getReader();
   let text = "";
-  while (!text.includes("ready\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("scripts/capture.py did not start (it needs python3 and root)");
-    text += new TextDecoder().decode(value);
-  }
   let wake = () => {};
   const rest = (async () => {
     for (let r = await reader.read(); !r.done; r = await reader.read()) {
@@ -161,7 +165,7 @@ async function startCapture(): Promise<{ stop(): Promise<string> }> {
       }
       proc.kill("SIGTERM");
       await rest;
-      return `$ ${command.join(" ")}\n${text.replace("ready\n", "").trimEnd()}`;
+      return `$ ${command.join(" ")}\n${text.trimEnd()}`;
     },
   };
 }

@@ -174,3 +174,27 @@ describe("the lesson plans", () => {
     });
   }
 });
+
+// Seeing packets needs administrator rights: a student without them is told so in one line.
+const canDropRights = process.platform === "linux" && process.getuid?.() === 0;
+describe.skipIf(!canDropRights || !Bun.which("setpriv") || !Bun.which("python3"))(
+  "scripts/capture.py",
+  () => {
+    test("without administrator rights: one line that says so, no traceback; exit 1", async () => {
+      const nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
+      const run = spawn([...nobody, "python3", join(ROOT, "scripts", "capture.py"), "lo"]);
+      expect(await run.exit()).toBe(1);
+      expect(run.stderr).toBe(
+        "Seeing packets needs administrator rights: sudo python3 scripts/capture.py lo\n",
+      );
+    });
+    test("Ctrl-C ends it in order: its packets so far, no traceback; exit 0", async () => {
+      const run = spawn(["python3", join(ROOT, "scripts", "capture.py"), "lo"]);
+      await run.waitFor(/ready/);
+      run.proc.kill("SIGINT");
+      expect(await run.exit()).toBe(0);
+      expect(run.stderr).toBe("ready\n");
+      expect(run.stdout).not.toContain("ready"); // the transcript is the packets alone
+    });
+  },
+);
