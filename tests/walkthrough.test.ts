@@ -144,15 +144,40 @@ describe("WALKTHROUGH.md transcripts", () => {
   );
 });
 
-// The plans: each lesson's parts, their minutes, and the section read aloud in each.
+// The plans: each lesson's parts, their minutes, what is read aloud and shown in each.
 const WORDS_A_MINUTE = 130; // spoken, at a teacher's pace
-/** What a teacher reads aloud of a section: its prose, without code, tables or comments. */
+const SECONDS_A_LINE = 3; // a line of a script on the projector, pointed at and said
+/**
+ * What a teacher reads aloud of a section: its prose, without code, tables or comments; of
+ * a section in steps, each step's first paragraph (the rest is for reading later).
+ */
 function spokenMinutes(title: string): number {
-  const prose = section(title)
-    .replace(/```[\s\S]*?```/g, "")
-    .replace(/<!--[\s\S]*?-->/g, "")
-    .replace(/^\|.*$/gm, "");
-  return (prose.match(/\S+/g)?.length ?? 0) / WORDS_A_MINUTE;
+  const prose = (text: string) =>
+    text
+      .replace(/```[\s\S]*?```/g, "")
+      .replace(/<!--[\s\S]*?-->/g, "")
+      .replace(/^\|.*$/gm, "");
+  const steps = section(title).split(/^### Step \d+: .*$/m);
+  const read =
+    steps.length > 1
+      ? [
+          steps[0]!,
+          ...steps.slice(1).map(
+            (step) =>
+              prose(step)
+                .trim()
+                .split(/\n\s*\n/)[0]!,
+          ),
+        ]
+      : [section(title)];
+  const words = read.map((text) => prose(text).match(/\S+/g)?.length ?? 0);
+  return words.reduce((sum, n) => sum + n, 0) / WORDS_A_MINUTE;
+}
+/** The minutes it takes to show a script on the projector, a line at a time. */
+function shownMinutes(script: string): number {
+  if (script === "") return 0;
+  const lines = readFileSync(join(ROOT, script), "utf8").split("\n").length;
+  return (lines * SECONDS_A_LINE) / 60;
 }
 describe("the lesson plans", () => {
   for (const lesson of [
@@ -160,17 +185,18 @@ describe("the lesson plans", () => {
     "Lesson 2: two computers and the class",
     "Lesson 3 (optional): from echo to chat",
   ]) {
-    test(`${lesson}: its parts fit 45 minutes, and each reading fits its part at ${WORDS_A_MINUTE} words a minute`, () => {
-      const rows = [...section(lesson).matchAll(/^\| (\d+) \| [^|]+ \|([^|]*)\|$/gm)];
+    test(`${lesson}: its parts fit 45 minutes with 5 for questions, each part what it reads aloud (${WORDS_A_MINUTE} words a minute) and shows (${SECONDS_A_LINE} s a line), and it says what to cut first`, () => {
+      const rows = [...section(lesson).matchAll(/^\| (\d+) \| ([^|]+) \|([^|]*)\|([^|]*)\|$/gm)];
       expect(rows.length).toBeGreaterThan(2);
       const total = rows.reduce((sum, row) => sum + Number(row[1]), 0);
       expect(total).toBeLessThanOrEqual(45);
-      for (const [, minutes, read] of rows) {
+      expect(rows.some((row) => row[2]!.trim() === "questions" && Number(row[1]) >= 5)).toBe(true);
+      for (const [, minutes, part, read, shown] of rows) {
         const title = read!.trim();
-        if (title === "") continue; // an activity: nothing to read aloud
-        const needed = Math.ceil(spokenMinutes(title));
-        expect([title, needed <= Number(minutes)]).toEqual([title, true]);
+        const needed = Math.ceil((title ? spokenMinutes(title) : 0) + shownMinutes(shown!.trim()));
+        expect([part!.trim(), needed <= Number(minutes)]).toEqual([part!.trim(), true]);
       }
+      expect(section(lesson)).toMatch(/If it runs late, cut first /);
     });
   }
 });
