@@ -2,7 +2,7 @@
 // for each mistake. The lesson scripts load it whenever it is beside them; alone, they
 // take only --port (and the client a HOST).
 
-import { fstatSync } from "node:fs";
+import { fstatSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { checkHost, LookupFailed, lookUp } from "./names.ts";
 
@@ -94,7 +94,26 @@ export function clientOptions(args: string[]): ClientOptions {
   }
   // `bun client.ts < some-folder`: standard input must be a file, a pipe or the terminal.
   if (isFolder(0)) quit(1, "Standard input is a folder: give a file, as in < notes.txt.");
+  if (!readable(0)) quit(1, "Standard input cannot be read (it was opened to write): use < FILE.");
+  // Output that cannot be written (a full disk, /dev/full) is said, not lost without a word;
+  // a reader that went away (| head) is fine.
+  process.stdout.on("error", (problem: Error & { code?: string }) => {
+    if (problem.code !== "EPIPE") quit(1, `Standard output cannot be written (${problem.code}).`);
+  });
   return options;
+}
+
+/**
+ * Whether a file descriptor was opened to be read. Linux says how each was opened in
+ * /proc/self/fdinfo (its flags' low bits: 1, write only); elsewhere it is taken as read.
+ */
+function readable(fd: number): boolean {
+  try {
+    const flags = readFileSync(`/proc/self/fdinfo/${fd}`, "utf8").match(/^flags:\s*(\d+)/m);
+    return flags === null || (Number.parseInt(flags[1]!, 8) & 3) !== 1;
+  } catch {
+    return true; // no /proc: macOS, Windows
+  }
 }
 
 /** Whether a file descriptor is a folder (false if it cannot be asked). */

@@ -2,7 +2,9 @@
 // input, servers that talk without being asked. Nothing one of them does may stop the lesson.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import {
   CLIENT,
@@ -248,6 +250,37 @@ describe("the client never hangs, and never calls a failure a success", () => {
       expect(oneLine(client.stderr)).toBe(
         "Standard input is a folder: give a file, as in < notes.txt.",
       );
+    },
+    T,
+  );
+
+  test.skipIf(!onLinux)(
+    "standard input opened to write (0>file): one line that says so, not a raw EBADF; exit 1",
+    async () => {
+      const server = await startServer();
+      const file = join(tmpdir(), `sob-written-${process.pid}-${server.port}`);
+      try {
+        const shell = 'exec bun "$0" --port "$1" 0>"$2"';
+        const client = spawn(["sh", "-c", shell, CLIENT, String(server.port), file]);
+        expect(await client.exit()).toBe(1);
+        expect(client.stderr).toBe(
+          "Standard input cannot be read (it was opened to write): use < FILE.\n",
+        );
+      } finally {
+        rmSync(file, { force: true });
+      }
+    },
+    T,
+  );
+
+  test.skipIf(!onLinux)(
+    "standard output on a full disk (/dev/full): one line that says so; exit 1, not 0 with the replies lost",
+    async () => {
+      const server = await startServer();
+      const shell = 'echo hi | exec bun "$0" --port "$1" > /dev/full';
+      const client = spawn(["sh", "-c", shell, CLIENT, String(server.port)]);
+      expect(await client.exit()).toBe(1);
+      expect(client.stderr).toBe("Standard output cannot be written (ENOSPC).\n");
     },
     T,
   );
