@@ -1,18 +1,25 @@
-// depth/output.ts: the class server's output, in one ordered queue written without
-// blocking. console.log() waits for the terminal, so Ctrl-S (or a Windows selection, or
-// a full pipe) would stop every student; here the lines wait in memory, 1 MiB at most,
-// written by fs.write() in another thread. Past 1 MiB lines are counted, and one line
-// says how many were left out as soon as the queue is back under it.
+// depth/output.ts: the class server's output, written without blocking. console.log()
+// waits for the terminal, so Ctrl-S (or a Windows selection, or a full pipe) would stop
+// every student; here the lines wait in memory, 1 MiB at most for each output, written by
+// fs.write() in another thread. Standard output and standard error each have their own
+// queue, in order: a stopped output never holds the other back (standard error to a file
+// still gets "Stopped by SIGTERM." while the terminal is stopped). Past 1 MiB lines are
+// counted, and one line says how many were left out as soon as the queue is back under it.
 
 import { write } from "node:fs";
 
-const OUTPUT_LIMIT = 2 ** 20; // bytes of output that wait for the terminal, at most
+const OUTPUT_LIMIT = 2 ** 20; // bytes that wait for one output, at most
 const RETRY_WAIT = 10; // ms before writing again to a full pipe that does not wait
 
-const waiting: { fd: number; bytes: Uint8Array }[] = []; // standard output is 1, error 2
-let waitingBytes = 0; // of all the output waiting
-let writing = false; // whether a write is under way
-let leftOut = 0; // lines left out while too much was waiting
+/** One output's queue: the lines that wait for it, oldest first. */
+type Queue = {
+  fd: number; // 1: standard output, 2: standard error
+  waiting: Uint8Array[];
+  waitingBytes: number; // their total
+  writing: boolean; // whether a write is under way
+  leftOut: number; // lines left out while too much was waiting
+};
+const queues = new Map<number, Queue>();
 const whenPrinted: (() => void)[] = []; // who waits until all output is out
 
 /** A line on standard output, in turn. */
@@ -20,55 +27,65 @@ export function print(line: string): void {
   output(1, line);
 }
 
-/**
- * Queues a line for standard output (1) or error (2). Standard error may fill a second
- * MiB: what is said about the class (few lines, within their own budget) still gets out
- * when its text has filled the first.
- */
+/** Queues a line for standard output (1) or error (2). */
 export function output(fd: number, line: string): void {
-  if (waitingBytes > (fd === 2 ? 2 * OUTPUT_LIMIT : OUTPUT_LIMIT)) {
-    leftOut++; // 1 MiB waits already: this line is only counted
+  const queue = queueOf(fd);
+  if (queue.waitingBytes > OUTPUT_LIMIT) {
+    queue.leftOut++; // 1 MiB waits already: this line is only counted
     return;
   }
   const bytes = Buffer.from(line + "\n");
-  waiting.push({ fd, bytes });
-  waitingBytes += bytes.length;
-  if (!writing) writeNext(); // otherwise the write under way calls writeNext() when done
+  queue.waiting.push(bytes);
+  queue.waitingBytes += bytes.length;
+  if (!queue.writing) writeNext(queue); // otherwise the write under way goes on with it
 }
 
-/** Writes what waits, oldest first; when all is out, tells whoever waits (printed()). */
-function writeNext(): void {
-  const first = waiting[0];
-  if (first === undefined) {
-    writing = false;
-    for (const done of whenPrinted.splice(0)) done(); // each one, once
+/** An output's queue, made when first asked for. */
+function queueOf(fd: number): Queue {
+  let queue = queues.get(fd);
+  if (queue === undefined) {
+    queue = { fd, waiting: [], waitingBytes: 0, writing: false, leftOut: 0 };
+    queues.set(fd, queue);
+  }
+  return queue;
+}
+
+/** Writes what waits for one output, oldest first; when all is out, tells printed(). */
+function writeNext(queue: Queue): void {
+  if (queue.waiting.length === 0) {
+    queue.writing = false;
+    if (everythingOut()) for (const done of whenPrinted.splice(0)) done(); // each once
     return;
   }
-  writing = true;
-  // The lines waiting for one output in one write: a busy server gets few writes done.
-  let count = 1;
-  while (waiting[count]?.fd === first.fd) count++;
-  const bytes = Buffer.concat(waiting.splice(0, count).map((line) => line.bytes));
-  write(first.fd, bytes, (problem, written) => {
+  queue.writing = true;
+  // The lines waiting in one write: a busy server gets few writes done.
+  const bytes = Buffer.concat(queue.waiting.splice(0));
+  write(queue.fd, bytes, (problem, written) => {
     // A pipe set not to block (by another program) may be full: then try again shortly.
     const full = (problem as { code?: string } | null)?.code === "EAGAIN";
     const gone = problem && !full ? bytes.length : written; // closed (| head): dropped
-    waitingBytes -= gone;
+    queue.waitingBytes -= gone;
     const rest = bytes.subarray(gone); // what the system did not take this time
-    if (rest.length > 0) waiting.unshift({ fd: first.fd, bytes: rest });
-    if (leftOut > 0 && waitingBytes <= OUTPUT_LIMIT) {
-      output(2, `(${leftOut} lines of output left out: the terminal took none.)`);
-      leftOut = 0; // said where they were left out, before any line that came later
+    if (rest.length > 0) queue.waiting.unshift(rest);
+    if (queue.leftOut > 0 && queue.waitingBytes <= OUTPUT_LIMIT) {
+      const counted = `(${queue.leftOut} lines of output left out: the terminal took none.)`;
+      queue.leftOut = 0; // said where they were left out, before any line that came later
+      output(2, counted); // standard output is the tutorial's: the count goes to error
     }
-    if (full) setTimeout(writeNext, RETRY_WAIT);
-    else writeNext();
+    if (full) setTimeout(() => writeNext(queue), RETRY_WAIT);
+    else writeNext(queue);
   });
+}
+
+/** Whether every queue is empty, with no write under way. */
+function everythingOut(): boolean {
+  return [...queues.values()].every((queue) => queue.waiting.length === 0 && !queue.writing);
 }
 
 /** Settles when every line queued so far has been written. */
 export function printed(): Promise<void> {
   return new Promise((done) => {
-    if (waiting.length === 0 && !writing) done();
+    if (everythingOut()) done();
     else whenPrinted.push(done);
   });
 }
