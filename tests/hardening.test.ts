@@ -349,6 +349,7 @@ describe("the class server", () => {
       await server.waitFor(/Listening on/);
       server.proc.terminal!.write("\x03"); // Ctrl-C, as typed: the terminal echoes ^C
       expect(await server.proc.exited).toBe(130);
+      await server.waitFor(/Stopped by Ctrl-C\./); // the terminal hands it over in turn
       expect(server.screen()).toMatch(/(^|\n)Stopped by Ctrl-C\.\r?\n/);
       expect(server.screen()).not.toContain("^CStopped");
     },
