@@ -29,7 +29,8 @@ except OSError as problem:
     sys.exit(f"No interface {sys.argv[1]!r} ({problem.strerror}): ip link lists them.")
 for stop in (signal.SIGTERM, signal.SIGINT):  # Ctrl-C too: an end, not a traceback
     signal.signal(stop, lambda *_: sys.exit(0))
-print("ready", file=sys.stderr, flush=True)
+sys.stderr.write("ready\n")  # one write, even unbuffered (PYTHONUNBUFFERED)
+sys.stderr.flush()
 while True:
     packet, (_, protocol, *_) = sniffer.recvfrom(65535)
     if protocol != ETH_P_IP:

@@ -3,7 +3,8 @@
 // transcripts are what the scripts print today.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLIENT, cleanUp, ROOT, SERVER, spawn } from "./harness";
 
@@ -203,17 +204,30 @@ describe("the lesson plans", () => {
 
 // Seeing packets needs administrator rights: a student without them is told so in one line.
 const canDropRights = process.platform === "linux" && process.getuid?.() === 0;
+const systemPython = Bun.which("python3", { PATH: "/usr/local/bin:/usr/bin:/bin" });
 describe.skipIf(!canDropRights || !Bun.which("setpriv") || !Bun.which("python3"))(
   "scripts/capture.py",
   () => {
-    test("without administrator rights: one line that says so, no traceback; exit 1", async () => {
-      const nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
-      const run = spawn([...nobody, "python3", join(ROOT, "scripts", "capture.py"), "lo"]);
-      expect(await run.exit()).toBe(1);
-      expect(run.stderr).toBe(
-        "Seeing packets needs administrator rights: sudo python3 scripts/capture.py lo\n",
-      );
-    });
+    // Run as nobody, who may not enter this checkout's folder nor a Python under /root:
+    // the script alone in a folder of its own, and the system's Python.
+    test.skipIf(!systemPython)(
+      "without administrator rights: one line that says so, no traceback; exit 1",
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), "sob-capture-"));
+        try {
+          chmodSync(dir, 0o755);
+          copyFileSync(join(ROOT, "scripts", "capture.py"), join(dir, "capture.py"));
+          const nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
+          const run = spawn([...nobody, systemPython!, "capture.py", "lo"], { cwd: dir });
+          expect(await run.exit()).toBe(1);
+          expect(run.stderr).toBe(
+            "Seeing packets needs administrator rights: sudo python3 scripts/capture.py lo\n",
+          );
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    );
     test("Ctrl-C ends it in order: its packets so far, no traceback; exit 0", async () => {
       const run = spawn(["python3", join(ROOT, "scripts", "capture.py"), "lo"]);
       await run.waitFor(/ready/);
