@@ -4,7 +4,10 @@
 //   1. messages end with "\n" (exercise 4), so a line is whole however the reads fall;
 //   2. each client's first line is its name, and every line it sends goes out under it;
 //   3. a client that does not read (its output waits) cannot make the server keep its
-//      lines without end: past MAX_WAITING bytes it is disconnected, and the others told.
+//      lines without end: past MAX_WAITING bytes it is disconnected, and the others told;
+//   4. a flooder pays, not its readers: 10 lines a second go out from one person; the
+//      rest wait, and while they wait the server reads no more from it (TCP then makes
+//      the flooder's own writes wait).
 // And what a class needs: names are unique, a line is 4 KiB at most in bytes and in
 // characters, and the teacher's terminal stopped (Ctrl-S) stops nobody.
 //   bun exercises/chat-server.ts [--port PORT]      then, for each person:
@@ -21,10 +24,16 @@ type Person = {
   decoder: TextDecoder; // bytes to text, a character split between reads kept whole
   waiting: Uint8Array[]; // what write() could not send yet, oldest first
   waitingBytes: number; // their total
+  held: string[]; // whole lines from this person, waiting for their turn to go out
+  second: number; // the second its lines are counted in (Date.now() / 1000)
+  sent: number; // how many went out in that second
+  timer: Timer | undefined; // set while lines are held: sends them in the next second
 };
 const MAX_LINE = 4096; // bytes of one line, at most: a terminal cuts a typed line there too
 const MAX_WAITING = 64 * 1024; // bytes waiting for one slow reader, at most
 const MAX_NAME = 20; // characters of a name
+const LINES_A_SECOND = 10; // from one person: more than anyone types, or a pasted verse
+const SHOWN = 160; // characters of a line on the teacher's screen (two rows), at most
 // Characters that control the terminal, or hide or reorder text (as in server.ts): "?".
 const HIDDEN =
   /[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}]--[\t\n]]/gv;
@@ -37,7 +46,15 @@ const server = Bun.listen<Person>({
   port,
   socket: {
     open(conn) {
-      conn.data = { name: "", rest: "", decoder: new TextDecoder(), waiting: [], waitingBytes: 0 };
+      const turns = { held: [], second: 0, sent: 0, timer: undefined };
+      conn.data = {
+        ...turns,
+        name: "",
+        rest: "",
+        decoder: new TextDecoder(),
+        waiting: [],
+        waitingBytes: 0,
+      };
       // The last file descriptor is kept free: without it Bun would try to accept the
       // next connection again and again, at full speed.
       try {
@@ -58,10 +75,12 @@ const server = Bun.listen<Person>({
       // 4 KiB, whether counted in characters or in bytes (a CJK character is 3 bytes).
       const long = (line: string) => line.length > MAX_LINE || Buffer.byteLength(line) > MAX_LINE;
       if ([...lines, conn.data.rest].some(long)) return bye(conn, "sent a line longer than 4 KiB");
-      for (const line of lines) said(conn, line.replace(/\r$/, "").replace(HIDDEN, "?"));
+      for (const line of lines) conn.data.held.push(line.replace(/\r$/, "").replace(HIDDEN, "?"));
+      inTurn(conn);
     },
     drain: flush, // the slow reader read some: send what waits
     close(conn) {
+      clearTimeout(conn.data.timer);
       const wasHere = people.delete(conn); // not if bye() sent it away
       if (wasHere && conn.data.name) everyone(`* ${conn.data.name} left`, conn);
     },
@@ -69,17 +88,38 @@ const server = Bun.listen<Person>({
 });
 output(2, `Chat on port ${server.port}: bun exercises/chat-client.ts --port ${server.port}`);
 
+/**
+ * Sends a person's held lines, 10 a second. While some wait, the server reads no more
+ * from them: what they send waits in their own computer, and only they are slowed.
+ */
+function inTurn(conn: Socket<Person>): void {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== conn.data.second) Object.assign(conn.data, { second, sent: 0 });
+  while (conn.data.held.length > 0 && conn.data.sent < LINES_A_SECOND) {
+    if (said(conn, conn.data.held.shift()!)) conn.data.sent++;
+  }
+  conn.data.timer = undefined;
+  if (conn.data.held.length === 0) return conn.resume();
+  conn.pause();
+  conn.data.timer = setTimeout(() => inTurn(conn), 1000 - (Date.now() % 1000));
+}
+
 /** One whole line from a person: its name first, then its messages to all the others. */
-function said(conn: Socket<Person>, line: string): void {
-  if (line.trim() === "") return; // nothing to say
+function said(conn: Socket<Person>, line: string): boolean {
+  if (line.trim() === "") return false; // nothing to say, nothing counted
   if (conn.data.name === "") {
     conn.data.name = uniqueName(line.trim().slice(0, MAX_NAME));
     send(conn, `Hello, ${conn.data.name}. ${people.size - 1} other(s) here.`);
     everyone(`* ${conn.data.name} joined`, conn);
-    return;
+    return true;
   }
-  print(`${conn.data.name}: ${line}`);
+  // The teacher's screen shows the start of a long line, and how much more there is.
+  const characters = [...line];
+  const more = characters.length - SHOWN;
+  const shown = more > 0 ? `${characters.slice(0, SHOWN).join("")}... (${more} more)` : line;
+  print(`${conn.data.name}: ${shown}`);
   everyone(`${conn.data.name}: ${line}`, conn);
+  return true;
 }
 
 /** A name nobody here has: the one typed, or the one typed with (2), (3), ... after it. */

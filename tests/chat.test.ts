@@ -20,6 +20,7 @@ afterEach(cleanUp);
 const T = 20_000;
 const CHAT_SERVER = join(ROOT, "exercises", "chat-server.ts");
 const CHAT_CLIENT = join(ROOT, "exercises", "chat-client.ts");
+const NEVER_READS = join(ROOT, "exercises", "never-reads.ts");
 const encode = (text: string) => new TextEncoder().encode(text);
 
 /** Starts the chat server on a free port. */
@@ -40,7 +41,7 @@ async function join_(port: number, name: string) {
 
 describe("lesson 3: the chat", () => {
   test(
-    "three people: each line goes to the two others under its sender's name, never back; joins and leaves are told",
+    "three people: each line goes to the two others under its sender's name, never back; joins and leaves are told; the teacher's screen shows a long line's first 160 characters",
     async () => {
       const { server, port } = await startChat();
       const ada = await join_(port, "Ada");
@@ -58,7 +59,13 @@ describe("lesson 3: the chat", () => {
       cy.socket.end();
       await ada.waitFor(/\* Cy left\n/);
       await bob.waitFor(/\* Cy left\n/);
-      expect(server.stdout).toBe("Ada: hello, all\nCy: hi Ada\n");
+      // The teacher's screen shows the start of a long line: 160 characters, and a count.
+      await bob.sendAll(encode(`${"é".repeat(300)}\n`));
+      await ada.waitFor(/Bob: é{300}\n/);
+      await server.waitFor(/\(140 more\)\n/, "stdout"); // the server's own lines come in turn
+      expect(server.stdout).toBe(
+        `Ada: hello, all\nCy: hi Ada\nBob: ${"é".repeat(160)}... (140 more)\n`,
+      );
     },
     T,
   );
@@ -106,35 +113,56 @@ describe("lesson 3: the chat", () => {
     T,
   );
 
-  test.skipIf(!PYTHON)(
-    "one who never reads is disconnected once 64 KiB wait for it; the others are told and go on",
+  test(
+    "one who never reads is disconnected once 64 KiB wait for it; the others are told and go on (bun exercises/never-reads.ts, the demo)",
     async () => {
       const { server, port } = await startChat();
       const ada = await join_(port, "Ada");
-      // A person with a tiny receive buffer who gives a name and then never reads.
-      const slow = spawn([
-        PYTHON!,
-        "-c",
-        "import socket, sys, time\n" +
-          "s = socket.socket()\n" +
-          "s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)\n" +
-          "s.connect(('127.0.0.1', int(sys.argv[1])))\n" +
-          "s.sendall(b'Sloth\\n')\n" +
-          "time.sleep(60)",
-        String(port),
-      ]);
-      await ada.waitFor(/\* Sloth joined\n/);
-      // Ada talks until the system's buffers toward Sloth are full, and 64 KiB wait beyond.
-      const told = /\* Sloth was too slow to read, and was disconnected\n/;
-      const batch = encode(`${"z".repeat(999)}\n`.repeat(100)); // 100 kB
-      for (let n = 0; n < 300 && !told.test(ada.received()); n++) await ada.sendAll(batch);
-      await ada.waitFor(told);
-      await server.waitFor(/Sloth was too slow to read: disconnected\./); // written in turn
+      // Sleeper never reads; ten talkers fill the systems' buffers toward it, then 64 KiB.
+      const demo = spawnScript(NEVER_READS, ["--port", String(port)]);
+      expect(await demo.exit()).toBe(0);
+      expect(demo.stdout).toEndWith(
+        "The chat said: Sleeper was too slow to read, and was disconnected.\n",
+      );
+      await ada.waitFor(/\* Sleeper was too slow to read, and was disconnected\n/);
+      await server.waitFor(/Sleeper was too slow to read: disconnected\./); // written in turn
+      expect(server.stderr).not.toContain("Talker"); // those who read stay
       const bob = await join_(port, "Bob");
       await ada.waitFor(/\* Bob joined\n/); // the chat goes on
       await bob.sendAll(encode("still here\n"));
       await ada.waitFor(/Bob: still here\n/);
-      slow.proc.kill();
+    },
+    T,
+  );
+
+  test(
+    "a flooder pays, not its readers: 10 of its lines a second go out, the rest wait in turn, none lost; the others are heard meanwhile",
+    async () => {
+      const { server, port } = await startChat();
+      const ada = await join_(port, "Ada");
+      const bob = await join_(port, "Bob");
+      const cy = await join_(port, "Cy");
+      await ada.waitFor(/\* Cy joined\n/);
+      const flood = Array.from({ length: 35 }, (_, n) => `flood ${n}\n`).join("");
+      await ada.sendAll(encode(`${flood}end\n`)); // 36 lines in one write
+      await cy.sendAll(encode("hello\n"));
+      const times: number[] = []; // when Bob got each of Ada's lines
+      await bob.waitUntil(
+        () => {
+          const seen = bob.received().match(/^Ada: /gm)?.length ?? 0;
+          while (times.length < seen) times.push(Date.now());
+          return /^Ada: end$/m.test(bob.received());
+        },
+        "Ada's last line",
+        10_000,
+      );
+      const lines = [...bob.received().match(/^Ada: .*$/gm)!];
+      expect(lines).toEqual([...flood.trim().split("\n"), "end"].map((line) => `Ada: ${line}`));
+      // In any second, at most the lines of two of the server's seconds: 20.
+      const inASecond = times.map((t) => times.filter((u) => u >= t && u < t + 1000).length);
+      expect(Math.max(...inASecond)).toBeLessThanOrEqual(20);
+      expect(bob.received().indexOf("Cy: hello")).toBeLessThan(bob.received().indexOf("Ada: end"));
+      expect(server.stderr).not.toContain("too slow");
     },
     T,
   );
@@ -196,11 +224,16 @@ describe("lesson 3: what a class does to the chat", () => {
       const chat = `bun "$0" --port "$1" | (sleep 30; cat)`;
       const server = spawn(["sh", "-c", chat, CHAT_SERVER, port]);
       await server.waitFor(/Chat on port/);
-      const ada = await join_(Number(port), "Ada");
+      // Twenty people, 30 lines of 900 characters each: the teacher's screen is shown the
+      // start of each (165 bytes), 100 kB in all, more than a pipe holds (64 kB).
       const bob = await join_(Number(port), "Bob");
+      const people = await Promise.all(
+        Array.from({ length: 20 }, (_, n) => join_(Number(port), `P${n}`)),
+      );
       const line = `${"x".repeat(900)}\n`;
-      for (let n = 0; n < 200; n++) await ada.sendAll(encode(`${n} ${line}`)); // 180 kB
-      await bob.waitFor(/^Ada: 199 x+$/m); // every line, though the server's own output waits
+      const lines = Array.from({ length: 30 }, (_, n) => `${n} ${line}`).join("");
+      await Promise.all(people.map((person) => person.sendAll(encode(lines))));
+      for (let n = 0; n < 20; n++) await bob.waitFor(new RegExp(`^P${n}: 29 x+$`, "m"), 10_000);
       server.proc.kill();
     },
     T,
