@@ -99,7 +99,10 @@ function inTurn(conn: Socket<Person>): void {
     if (said(conn, conn.data.held.shift()!)) conn.data.sent++;
   }
   conn.data.timer = undefined;
-  if (conn.data.held.length === 0) return conn.resume();
+  if (conn.data.held.length === 0) {
+    conn.resume();
+    return;
+  }
   conn.pause();
   conn.data.timer = setTimeout(() => inTurn(conn), 1000 - (Date.now() % 1000));
 }

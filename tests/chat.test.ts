@@ -7,7 +7,6 @@ import { join } from "node:path";
 import {
   cleanUp,
   freePort,
-  PYTHON,
   ROOT,
   rawConnect,
   spawn,
