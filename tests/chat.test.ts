@@ -4,15 +4,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  cleanUp,
-  freePort,
-  ROOT,
-  rawConnect,
-  spawn,
-  spawnScript,
-  startServer,
-} from "./harness";
+import { cleanUp, freePort, ROOT, rawConnect, spawn, spawnScript, startServer } from "./harness";
 
 afterEach(cleanUp);
 
