@@ -6,8 +6,9 @@
 // with a skin tone takes 2 columns in one and 4 in another, a Devanagari vowel sign 0 or 1,
 // U+3248 1 or 2), so a row counted the widest way wraps on none of them. A terminal too
 // narrow for a name and some text gets no rows at all (classroom.ts says so): a wrapped row
-// would start a screen line with the sender's text. On a terminal, names are bold, which a
-// client's text cannot be: visible() shows its escape codes as text.
+// would start a screen line with the sender's text. A row ends after a space where it can,
+// so that words stay whole (a word longer than half a row is cut). On a terminal, names are
+// bold, which a client's text cannot be: visible() shows its escape codes as text.
 
 import { isatty } from "node:tty";
 
@@ -29,6 +30,8 @@ const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}]$/u; // selectors are marks (Mn)
 
 /** A row of a line: its text, escapes shown, and where it starts in the line. */
 export type Row = { text: string; start: number };
+/** Where a row may end after a space: its text's length, its columns, the line's index. */
+type Break = { length: number; width: number; next: number };
 
 /**
  * The rows of a line, `width` columns each at most, worked out only as they are asked for:
@@ -46,6 +49,7 @@ export function* rowsOf(line: string, width: number, visible: (text: string) => 
   let row = ""; // the row so far, escapes shown
   let rowWidth = 0; // its width in columns
   let rowStart = 0; // where its text starts in the line
+  let space: Break | undefined; // after the row's last space, if it has one
   for (let from = 0; from < line.length; ) {
     const to = windowEnd(line, from, width);
     const segments = [...graphemes.segment(line.slice(from, to))];
@@ -60,13 +64,20 @@ export function* rowsOf(line: string, width: number, visible: (text: string) => 
         const piece = shown.slice(at, at + width);
         const pieceWidth = segment === "\t" ? TAB_WIDTH : columns(piece);
         if (row !== "" && rowWidth + pieceWidth > width) {
-          yield { text: row, start: rowStart } satisfies Row;
-          row = "";
-          rowWidth = 0;
-          rowStart = from + index;
+          // After the last space, if the word it leaves fits the next row with this piece.
+          const whole = { length: row.length, width: rowWidth, next: from + index };
+          const fits = space && rowWidth - space.width + pieceWidth <= width;
+          const end = fits && space!.width >= width / 2 ? space! : whole;
+          yield { text: row.slice(0, end.length), start: rowStart } satisfies Row;
+          row = row.slice(end.length);
+          rowWidth -= end.width;
+          rowStart = end.next;
+          space = undefined;
         }
         row += piece;
         rowWidth += pieceWidth;
+        if (segment === " ")
+          space = { length: row.length, width: rowWidth, next: from + index + 1 };
       }
     }
     from = next;

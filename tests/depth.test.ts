@@ -17,7 +17,7 @@ import {
   seconds,
   whole,
 } from "../depth/options.ts";
-import { columns } from "../depth/projector.ts";
+import { columns, rowsOf } from "../depth/projector.ts";
 import { describe as describeCall, limited, traced } from "../depth/trace.ts";
 
 describe("escapes (depth/escapes.ts)", () => {
@@ -590,6 +590,21 @@ describe("the class room's lines (depth/classroom.ts)", () => {
     expect(printed.slice(2)).toEqual([
       `10.0.0.2:2: ${"\\u{1b}".repeat(11)}`,
       `10.0.0.2:2: ${"\\u{1b}".repeat(9)}`,
+    ]);
+  });
+  test("a row ends after a space, so words stay whole; a word longer than half a row is cut", () => {
+    const rows = (line: string, width: number) => [...rowsOf(line, width, visible)];
+    const fox = "The quick brown fox jumps over the lazy dog, far away";
+    expect(rows(fox, 20).map((row) => row.text)).toEqual([
+      "The quick brown fox ",
+      "jumps over the lazy ",
+      "dog, far away",
+    ]);
+    expect(rows(fox, 20).map((row) => row.start)).toEqual([0, 20, 40]); // where each begins
+    // A space in the row's first half would leave most of it empty: the word is cut.
+    expect(rows(`ab ${"x".repeat(30)}`, 20).map((row) => row.text)).toEqual([
+      `ab ${"x".repeat(17)}`,
+      "x".repeat(13),
     ]);
   });
   test("more than 20 lines in a second, of any kinds together: a line a second later counts the rest, kind by kind; the server stopping is always said", async () => {
