@@ -1,6 +1,6 @@
 // depth/trace.ts: --trace. Wraps the functions a script gives Bun (open, data, drain,
 // close, ...) so that each call is told on standard error, with the Python step it stands
-// for; the functions themselves are not changed. At most 20 lines a second, then one line
+// for on the row below it; the functions themselves are not changed. At most 20 lines a second, then one line
 // saying the rest are not shown (a class server passes its own `say`, which counts them).
 
 import type { Socket } from "bun";
@@ -21,6 +21,7 @@ const CLIENT_STEPS: Record<string, string> = {
   close: "the next s.recv(1024) returns b''",
 };
 const LINES_PER_SECOND = 20; // a flood of calls stays a trace
+const INDENT = " ".repeat("(trace) ".length); // the Python under the call
 
 type Handler = (socket: Socket<unknown>, ...rest: unknown[]) => unknown;
 
@@ -37,7 +38,8 @@ export function traced<T extends object>(events: T, say?: (line: string) => void
       // Bun calls drain after most writes; it matters only when bytes wait to be sent.
       if (event === "drain" && !waiting(socket)) return handler(socket, ...rest);
       const call = `${event}(${describe(event, socket, rest, "open" in events)})`;
-      tell(`(trace) Bun calls ${call}: in Python, ${steps[event] ?? event}`);
+      // Two rows, so that each fits a projector's 80 columns: the call, then its Python.
+      tell(`(trace) Bun calls ${call}\n${INDENT}in Python, ${steps[event] ?? event}`);
       return handler(socket, ...rest);
     };
   }

@@ -245,9 +245,9 @@ describe("--trace (depth/trace.ts)", () => {
     call.close!(socket);
     expect(ran).toBe(3);
     expect(lines).toEqual([
-      "(trace) Bun calls open(127.0.0.1:5): in Python, s.accept() returns conn, addr",
-      "(trace) Bun calls data(127.0.0.1:5, 3 bytes): in Python, conn.recv(1024) returns data",
-      "(trace) Bun calls close(127.0.0.1:5): in Python, the program goes on after its loop",
+      "(trace) Bun calls open(127.0.0.1:5)\n        in Python, s.accept() returns conn, addr",
+      "(trace) Bun calls data(127.0.0.1:5, 3 bytes)\n        in Python, conn.recv(1024) returns data",
+      "(trace) Bun calls close(127.0.0.1:5)\n        in Python, the program goes on after its loop",
     ]);
   });
   test("a client's calls name no client, and drain is told only when bytes wait", () => {
@@ -258,8 +258,8 @@ describe("--trace (depth/trace.ts)", () => {
     call.drain!({ data: { unsent: new Uint8Array(0) } });
     call.drain!({ data: { unsent: new Uint8Array(1) } });
     expect(lines).toEqual([
-      "(trace) Bun calls data(7 bytes): in Python, they wait for s.recv(1024)",
-      "(trace) Bun calls drain(): in Python, s.sendall() goes on sending",
+      "(trace) Bun calls data(7 bytes)\n        in Python, they wait for s.recv(1024)",
+      "(trace) Bun calls drain()\n        in Python, s.sendall() goes on sending",
     ]);
     const name = describeCall("close", {} as Socket<unknown>, [new Error("reset")], false);
     expect(name).toBe("reset");

@@ -383,10 +383,10 @@ describe("--trace: see the callbacks", () => {
       expect(names.filter((name) => name === "data").length).toBeGreaterThanOrEqual(1);
       expect(names.at(-1)).toBe("close");
       expect(server.stderr).toMatch(
-        /\(trace\) Bun calls open\(127\.0\.0\.1:\d+\): in Python, s\.accept\(\) returns conn, addr/,
+        /\(trace\) Bun calls open\(127\.0\.0\.1:\d+\)\n {8}in Python, s\.accept\(\) returns conn, addr/,
       );
       expect(server.stderr).toMatch(
-        /\(trace\) Bun calls data\(127\.0\.0\.1:\d+, \d+ bytes\): in Python, conn\.recv\(1024\) returns data/,
+        /\(trace\) Bun calls data\(127\.0\.0\.1:\d+, \d+ bytes\)\n {8}in Python, conn\.recv\(1024\) returns data/,
       );
     },
     T,
@@ -399,11 +399,13 @@ describe("--trace: see the callbacks", () => {
       const client = await runClient(["--port", String(server.port), "--trace"], "hello\n");
       expect(client.code).toBe(0);
       expect(client.stdout).toBe(answered(1) + PROMPT);
-      const lines = client.stderr.trim().split("\n");
-      expect(lines).toContain(
-        "(trace) Bun calls data(7 bytes): in Python, they wait for s.recv(1024)",
+      expect(client.stderr).toContain(
+        "(trace) Bun calls data(7 bytes)\n        in Python, they wait for s.recv(1024)\n",
       );
-      expect(lines.at(-1)).toMatch(/^\(trace\) Bun calls close\(/);
+      const lines = client.stderr.trim().split("\n");
+      expect(lines.at(-2)).toMatch(/^\(trace\) Bun calls close\(/);
+      // Each call on a row of its own, its Python on the next: both fit 80 columns.
+      for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
     },
     T,
   );
