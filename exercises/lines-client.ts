@@ -43,4 +43,4 @@ for (const line of ["hello", "how are you?"]) {
   console.log(`${line}: ${(await replies(1))[0]}`);
 }
 s.end();
-console.log("Each message got its own reply: the newline marks where a message ends.");
+console.log("Compare with client.ts and server.ts: what does the newline at the end buy?");

@@ -1,7 +1,8 @@
 // For the exercises: what they share. runServer() starts the project's server.ts on a free
 // port; oneLineErrors(), giveUpAfter() and readPort() keep the exercises' own promise: a
 // failure is one line and exit 1 (a mistyped option: 2), never a stack trace, and no wait
-// is without end. (chat-client.ts does without this file: it is copied to students.)
+// is without end; tell() prints in rows of 80 columns, as a projector shows them. (The
+// chat's client does without this file: it is copied to students.)
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -75,4 +76,25 @@ export async function runServer(args: string[] = [], stdout: "pipe" | "ignore" =
     banner += new TextDecoder().decode(value);
   }
   return { proc, port: Number(banner.match(/Listening on \S+:(\d+)/)?.[1]) };
+}
+
+const WIDTH = 80; // columns of a projector's terminal
+
+/**
+ * Prints text in rows of at most 80 columns, broken after a space; a row that is broken
+ * goes on indented as it began, so that what follows reads as part of it.
+ */
+export function tell(text: string): void {
+  for (const line of text.split("\n")) {
+    const indent = line.match(/^ */)![0];
+    let row = "";
+    for (const word of line.trimStart().split(" ")) {
+      if (row.trim() !== "" && (row + word).length > WIDTH) {
+        console.log(row.trimEnd());
+        row = `${indent}  `;
+      }
+      row = row === "" ? `${indent}${word} ` : `${row}${word} `;
+    }
+    console.log(row.trimEnd());
+  }
 }

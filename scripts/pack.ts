@@ -14,12 +14,18 @@ const into = process.argv[2] ?? join(ROOT, "roles");
 const ROLES: Record<string, string[]> = {
   // Lessons 1 and 2: the lesson pair, the depth for the class and the banner, the handout.
   teacher: ["server.ts", "client.ts", "depth", "exercises", "WALKTHROUGH.md", "HANDOUT.md"],
-  // Lesson 1, on one computer: the pair runs alone; depth/ adds the diagnoses and --help.
-  "student-one-computer": ["server.ts", "client.ts", "depth", "HANDOUT.md"],
+  // Lessons 1 and 2 on one computer: the pair runs alone; depth/ adds the diagnoses and
+  // --help; the exercises run server.ts and client.ts from the folder above them.
+  "student-one-computer": ["server.ts", "client.ts", "depth", "exercises", "HANDOUT.md"],
   // Lesson 2, the second computer: the client alone reaches the teacher's server.
   "student-second-computer": ["client.ts", "HANDOUT.md"],
-  // Lesson 3: the chat's client runs alone; the teacher runs exercises/chat-server.ts.
-  "student-lesson-3": ["exercises/chat-client.ts"],
+  // Lesson 3: the chat's client and the pair work's start each run alone; the teacher
+  // runs exercises/chat-server.ts.
+  "student-lesson-3": [
+    "exercises/chat-client.ts",
+    "exercises/chat-start.ts",
+    "exercises/worksheet-3.md",
+  ],
 };
 
 rmSync(into, { recursive: true, force: true });
@@ -27,7 +33,7 @@ for (const [role, files] of Object.entries(ROLES)) {
   const folder = join(into, role);
   mkdirSync(folder, { recursive: true });
   for (const file of files) {
-    // A student's chat client sits at the top of its folder: bun chat-client.ts.
+    // Lesson 3's files sit at the top of its folder: bun chat-client.ts.
     const name = role === "student-lesson-3" ? file.replace("exercises/", "") : file;
     cpSync(join(ROOT, file), join(folder, name), { recursive: true });
   }

@@ -2,7 +2,7 @@
 // keeps the lesson's promises with no depth/ beside it (README: "What each person needs").
 
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -163,7 +163,7 @@ describe("each lesson script alone keeps the lesson's promises", () => {
 
 describe("a folder for each person (bun run pack)", () => {
   test(
-    "each role's folder holds what that person runs: the second computer's client, lesson 3's chat client and the teacher's chat server each work from their folder alone",
+    "each role's folder holds what that person runs: the second computer's client, an exercise on one computer, lesson 3's chat client with the pair work's start, and the teacher's chat server each work from their folder alone",
     async () => {
       const into = mkdtempSync(join(tmpdir(), "sob-roles-"));
       try {
@@ -188,6 +188,28 @@ describe("a folder for each person (bun run pack)", () => {
         student.proc.stdin!.end();
         expect(await student.exit()).toBe(0);
         chat.proc.kill();
+        // The pair work: chat-start.ts and chat-client.ts, side by side in one folder.
+        const lesson3 = join(into, "student-lesson-3");
+        const start = spawn(["bun", "--no-install", "chat-start.ts", "--port", "0"], {
+          cwd: lesson3,
+        });
+        const pairPort = (await start.waitFor(/Listening on port (\d+);/))[1]!;
+        const partner = spawn(["bun", "--no-install", "chat-client.ts", "--port", pairPort], {
+          cwd: lesson3,
+          stdin: "pipe",
+        });
+        partner.proc.stdin!.write("hello\n");
+        await partner.waitFor(/Got it!/, "stdout");
+        partner.proc.stdin!.end();
+        expect(await partner.exit()).toBe(0);
+        start.proc.kill();
+        expect(existsSync(join(lesson3, "worksheet-3.md"))).toBe(true);
+        // An exercise of lesson 1 on a student's one computer.
+        const exercise = spawn(["bun", "--no-install", "exercises/three-writes.ts"], {
+          cwd: join(into, "student-one-computer"),
+        });
+        expect(await exercise.exit()).toBe(0);
+        expect(exercise.stdout).toContain("The client wrote three times");
       } finally {
         rmSync(into, { recursive: true, force: true });
       }

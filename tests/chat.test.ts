@@ -1,7 +1,7 @@
 // Lesson 3: the chat in exercises/, with three people (and a fourth who never reads).
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cleanUp, freePort, ROOT, rawConnect, spawn, spawnScript, startServer } from "./harness";
@@ -328,6 +328,67 @@ describe("lesson 3: what a class does to the chat", () => {
       await Bun.sleep(1000);
       expect((await cpu()) - before).toBeLessThan(50); // 100 ticks a second would be spinning
       server.proc.kill();
+    },
+    T,
+  );
+});
+
+describe("lesson 3: the pair work (exercises/chat-start.ts, then chat-steps.ts)", () => {
+  /** A pair-work script copied alone into an empty folder, started on a free port. */
+  async function startAlone(name: string) {
+    const dir = mkdtempSync(join(tmpdir(), "sob-pair-"));
+    copyFileSync(join(ROOT, "exercises", name), join(dir, name));
+    const server = spawn(["bun", "--no-install", name, "--port", "0"], { cwd: dir });
+    const port = Number((await server.waitFor(/Listening on port (\d+);/))[1]);
+    return { server, port, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  }
+
+  test(
+    "chat-start.ts runs alone: everyone connected at once is answered, none turned away; the steps are marked where they go",
+    async () => {
+      const { server, port, remove } = await startAlone("chat-start.ts");
+      try {
+        const [ada, bob] = await Promise.all([rawConnect(port), rawConnect(port)]);
+        await ada.sendAll(encode("hello\n"));
+        await bob.sendAll(encode("hi\n"));
+        await ada.waitFor(/^Got it!\n$/);
+        await bob.waitFor(/^Got it!\n$/);
+        await server.waitFor(/^hi\n/m, "stdout");
+        expect(server.stdout.match(/^Connection from : 127\.0\.0\.1$/gm)).toHaveLength(2);
+        const text = readFileSync(join(ROOT, "exercises", "chat-start.ts"), "utf8");
+        for (const step of [1, 2, 3, 4]) expect(text).toContain(`// Step ${step} (`);
+      } finally {
+        remove();
+      }
+    },
+    T,
+  );
+
+  test(
+    "chat-steps.ts runs alone: each whole line goes to the others under its sender's name, never back, however the reads fall",
+    async () => {
+      const { server, port, remove } = await startAlone("chat-steps.ts");
+      try {
+        const people = await Promise.all([rawConnect(port), rawConnect(port), rawConnect(port)]);
+        const [ada, bob, cy] = people;
+        for (const person of people) await person!.waitFor(/Type your name/);
+        await ada!.sendAll(encode("Ada\n"));
+        await bob!.sendAll(encode("Bob\n"));
+        await cy!.sendAll(encode("Cy\n"));
+        await server.waitForCount(/Connection from/, 3, "stdout");
+        await ada!.sendAll(encode("hel")); // a line in two reads
+        await bob!.sendAll(encode("first\nsecond\n")); // two lines in one
+        await ada!.sendAll(encode("lo\n"));
+        await cy!.waitFor(/Ada: hello\n/);
+        await cy!.waitFor(/Bob: first\nBob: second\n/);
+        await bob!.waitFor(/Ada: hello\n/);
+        await ada!.waitFor(/Bob: second\n/);
+        expect(ada!.received()).not.toContain("Ada: hello");
+        expect(bob!.received()).not.toContain("Bob: first");
+        await server.waitFor(/Bob: second\n/, "stdout");
+      } finally {
+        remove();
+      }
     },
     T,
   );

@@ -11,49 +11,62 @@ const T = 30_000;
 const exercise = (name: string, args: string[] = []) =>
   spawnScript(join(ROOT, "exercises", `${name}.ts`), args);
 
+/**
+ * What an exercise printed for a student: rows of 80 columns at most, ending in the
+ * question, not its answer; returned with each broken row joined again.
+ */
+function asked(stdout: string): string {
+  for (const row of stdout.split("\n")) expect(row.length).toBeLessThanOrEqual(80);
+  expect(stdout).toMatch(/\?\n$/);
+  return stdout.replace(/\n {3,}/g, " ");
+}
+
 describe("exercises", () => {
   test(
-    "1: three quick writes, and what the server read (usually one read of all three)",
+    "lesson 1, 1: three quick writes, and what the server read (usually one read of all three), in rows of 80 columns, ending in a question",
     async () => {
-      const run = exercise("1-three-writes");
+      const run = exercise("three-writes");
       expect(await run.exit()).toBe(0);
-      expect(run.stdout).toContain("The client wrote three times: one, two, three.");
-      const reads = Number(run.stdout.match(/The server read (\d+) time/)?.[1]);
+      const stdout = asked(run.stdout);
+      expect(stdout).toContain("The client wrote three times: one, two, three.");
+      const reads = Number(stdout.match(/The server read (\d+) time/)?.[1]);
       expect(reads).toBeGreaterThanOrEqual(1);
-      expect(run.stdout).toContain(reads === 1 ? "  onetwothree\n" : "came apart");
-      expect(run.stdout).toMatch(/It answered \d "Got it!"/);
+      if (reads === 1) expect(stdout).toContain("  onetwothree\n");
+      expect(stdout).toMatch(/It answered \d "Got it!"/);
     },
     T,
   );
 
   test(
-    "2: a line of a million x arrives in pieces, one Got it! each, and is not printed whole",
+    "lesson 1, 2: a line of a million x arrives in pieces, one Got it! each, and is not printed whole; rows of 80 columns, ending in a question",
     async () => {
-      const run = exercise("2-big-message");
+      const run = exercise("big-message");
       expect(await run.exit()).toBe(0);
-      const pieces = Number(run.stdout.match(/printed it in (\d+) piece/)?.[1]);
-      const lengths = run.stdout.match(/of these lengths:\n {2}(.*)\n/)?.[1] ?? "";
+      const stdout = asked(run.stdout);
+      const pieces = Number(stdout.match(/printed it in (\d+) piece/)?.[1]);
+      const lengths = stdout.match(/of these lengths:\n {2}(.*)\n/)?.[1] ?? "";
       const sum = lengths.split(", ").reduce((n, l) => n + Number(l.replaceAll(",", "")), 0);
       expect(sum).toBe(1_000_000);
-      expect(run.stdout).toContain(`The client received ${pieces} "Got it!"`);
+      expect(stdout).toContain(`The client received ${pieces} "Got it!"`);
       expect(run.stdout).not.toContain("x".repeat(100));
     },
     T,
   );
 
   test(
-    "3: a second client while the first is connected is told the server is busy",
+    "lesson 2, 1: a second client while the first is connected is told the server is busy; rows of 80 columns, ending in a question",
     async () => {
-      const run = exercise("3-second-client");
+      const run = exercise("second-client");
       expect(await run.exit()).toBe(0);
-      expect(run.stdout).toMatch(/The server is busy with another client: try again later\./);
-      expect(run.stdout).toContain("and exits with status 1");
+      const stdout = asked(run.stdout);
+      expect(stdout).toMatch(/The server is busy with another client: try again later\./);
+      expect(stdout).toContain("and exits with status 1");
     },
     T,
   );
 
   test.skipIf(!POSIX)(
-    "5: Ctrl-C on the server after a reply: the client says the server closed the connection, with no reply as last words; Ctrl-C on the client: the server ends as after a goodbye",
+    "lesson 1, 3: Ctrl-C on the server after a reply: the client says the server closed the connection, with no reply as last words; Ctrl-C on the client: the server ends as after a goodbye",
     async () => {
       let server = await startServer();
       let client = startClient(["--port", String(server.port)]);
@@ -75,7 +88,7 @@ describe("exercises", () => {
   );
 
   test(
-    "6: with newline-delimited messages, three in one write are three messages, three replies",
+    "lesson 2, 2: with newline-delimited messages, three in one write are three messages, three replies",
     async () => {
       const server = exercise("lines-server", ["--port", "0"]);
       const port = (await server.waitFor(/Listening on \S+:(\d+)/))[1]!;
@@ -93,6 +106,8 @@ describe("exercises", () => {
   for (const [name, lowest] of [
     ["lines-server", 0],
     ["chat-server", 0],
+    ["chat-start", 0],
+    ["chat-steps", 0],
     ["lines-client", 1],
     ["chat-client", 1],
   ] as const)

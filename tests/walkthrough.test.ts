@@ -238,3 +238,36 @@ describe.skipIf(!canDropRights || !Bun.which("setpriv") || !Bun.which("python3")
     });
   },
 );
+
+// A worksheet per lesson, for the students: its exercises numbered within the lesson, as
+// the walkthrough numbers them, each command one that runs, and none of the answers.
+describe("the worksheets (exercises/worksheet-N.md)", () => {
+  /** The bold titles of a numbered list: "1. **Three quick writes.**" gives that title. */
+  const titles = (text: string) =>
+    [...text.matchAll(/^(\d+)\. \*\*(.+?)\.\*\*/gm)].map((m) => `${m[1]}. ${m[2]}`);
+  const answers = section("Answers to the exercises (for the teacher)").split(/^\*\*Lesson /m);
+  const lessons = [
+    { n: 1, listed: section("Try this (lesson 1)") },
+    { n: 2, listed: section("Try this (lesson 2)") },
+    { n: 3, listed: section("Lesson 3 (optional): from echo to chat") },
+  ];
+  for (const { n, listed } of lessons) {
+    test(`lesson ${n}: the walkthrough's exercises, numbered from 1, each command a file that runs; none of the answers`, () => {
+      const sheet = readFileSync(join(ROOT, "exercises", `worksheet-${n}.md`), "utf8");
+      const headings = [...sheet.matchAll(/^## (\d+)\. (.+?)(?: \(at home\))?$/gm)];
+      expect(headings.map((m) => `${m[1]}. ${m[2]}`)).toEqual(titles(listed));
+      expect(headings.map((m) => Number(m[1]))).toEqual(headings.map((_, i) => i + 1));
+      for (const [, file] of sheet.matchAll(/\bbun (?:exercises\/)?([\w-]+\.ts)/g))
+        expect([
+          file,
+          existsSync(join(ROOT, "exercises", file!)) || existsSync(join(ROOT, file!)),
+        ]).toEqual([file, true]);
+      // No run of seven words of this lesson's answers is in the sheet.
+      const words = (text: string) => text.toLowerCase().match(/[\w'`]+/g) ?? [];
+      const sheetText = ` ${words(sheet).join(" ")} `;
+      const answer = words(answers[n]!);
+      for (let i = 0; i + 7 <= answer.length; i++)
+        expect(sheetText).not.toContain(` ${answer.slice(i, i + 7).join(" ")} `);
+    });
+  }
+});
