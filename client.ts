@@ -98,7 +98,7 @@ async function* input(prompt: string): AsyncGenerator<Uint8Array> {
       let line = Buffer.concat([...parts, chunk.subarray(0, end)]); // to "\n"
       if (line.length > MAX_LINE) quit(1, TOO_LONG);
       if (line.at(-1) === 13) line = line.subarray(0, -1); // "\r\n": Windows
-      if (line.length === 1 && line[0] === 26) return; // Ctrl-Z: Windows' end
+      if (`${line}` === "\x1a" && process.platform === "win32") return;
       if (line.length > 0) yield line; // an empty line would get no reply
       process.stdout.write(prompt);
       parts = [];
