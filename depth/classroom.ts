@@ -2,7 +2,9 @@
 // Nobody holds the room: when it is full, a newcomer takes the place of a connection that
 // has sent nothing yet, or of the longest-silent one of an address holding far more places.
 // Nobody drowns the projector: each connection, and each address, shows a burst of rows,
-// then a few a second; what is held back is counted on standard error, naming the sender.
+// then a few a second (connecting again does not start afresh: a newcomer takes on the
+// share a connection from its address left unearned); what is held back is counted on
+// standard error, naming the sender.
 // Nobody forges a name: a long line is broken into rows, each named (projector.ts), and
 // standard error has one budget for all its lines (notes.ts).
 
@@ -37,11 +39,16 @@ const ADDRESS_RATE = 10; // rows a second after that, shared by an address's con
 const ALL_BURST = 1000; // rows the whole class may show at once
 const ALL_RATE = 20; // rows a second after that, for everyone together: a readable screen
 const REPORT_AFTER = 5000; // ms from the first row held back to the line that counts them
+const KEPT_SHARES = 100; // shares of connections gone, kept for each address, at most
 
 /** The class room: who gets a place, and each one's share of the projector. */
 export class Classroom {
   private seats = new WeakMap<Socket<Client>, Seat>(); // each client's share and record
   private addresses = new Map<string, Budget>(); // each address's share of the projector
+  // The shares that connections which left had not earned back yet, for each address: a
+  // newcomer from that address takes the emptiest, so that one who connects again and
+  // again to flood pays for it, not its classmates behind the same address.
+  private spent = new Map<string, Budget[]>();
   private all: Budget = { rows: ALL_BURST, at: performance.now() }; // the whole class's
   private notes: Notes; // standard error, within its budget
   private narrow = 0; // the width of a terminal too narrow for rows, once it is said
@@ -108,6 +115,7 @@ export class Classroom {
     const connected = `${this.server.clients.size} connected`;
     if (left !== "") this.note("clients leaving", `${conn.data.name} ${left}; ${connected}.`);
     this.report(conn);
+    this.keepSpent(conn);
     const same = (client: Socket<Client>) => client.data.address === conn.data.address;
     const others = [...this.server.clients].some((client) => client !== conn && same(client));
     const address = this.addresses.get(conn.data.address);
@@ -121,11 +129,39 @@ export class Classroom {
   private seat(conn: Socket<Client>): Seat {
     let seat = this.seats.get(conn);
     if (seat === undefined) {
-      const budget = { rows: BURST, at: performance.now() };
+      const budget = this.takeSpent(conn) ?? { rows: BURST, at: performance.now() };
       seat = { spoke: 0, budget, heldBytes: 0, heldLines: 0, midLine: false };
       this.seats.set(conn, seat);
     }
     return seat;
+  }
+
+  /** Keeps the share of a connection that leaves, if it has not earned it all back. */
+  private keepSpent(conn: Socket<Client>): void {
+    const budget = this.seats.get(conn)?.budget;
+    if (budget === undefined) return;
+    const spent = this.unspent(conn.data.address);
+    refill(budget, BURST, RATE);
+    if (budget.rows < BURST) spent.push(budget);
+    if (spent.length > KEPT_SHARES) spent.shift(); // the oldest has earned the most back
+    if (spent.length > 0) this.spent.set(conn.data.address, spent);
+  }
+
+  /** The emptiest share kept for a newcomer's address, if one is not earned back yet. */
+  private takeSpent(conn: Socket<Client>): Budget | undefined {
+    const spent = this.unspent(conn.data.address);
+    spent.sort((a, b) => a.rows - b.rows);
+    const emptiest = spent.shift();
+    if (spent.length > 0) this.spent.set(conn.data.address, spent);
+    return emptiest;
+  }
+
+  /** An address's kept shares that are not earned back yet; forgets the address's others. */
+  private unspent(address: string): Budget[] {
+    const kept = this.spent.get(address) ?? [];
+    this.spent.delete(address);
+    for (const budget of kept) refill(budget, BURST, RATE);
+    return kept.filter((budget) => budget.rows < BURST);
   }
 
   /** Closes an old connection, telling it why, to give its place to a newcomer. */

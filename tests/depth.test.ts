@@ -366,6 +366,37 @@ describe("the projector's budget (depth/classroom.ts)", () => {
     expect(printed[19]).toBe("10.0.0.1:1: row 19");
     room.leave(flooder, "left");
   });
+  test("connecting again does not start afresh: the churner pays, its classmates behind the same address do not", async () => {
+    const { room, clients, printed } = classroom(100);
+    const flood = "x\n".repeat(100);
+    // A lab behind one address: 29 classmates, and one who floods, leaves, comes back.
+    const lab = Array.from({ length: 29 }, (_, n) => seatFor("10.0.0.9", 100 + n));
+    for (const student of lab) {
+      clients.add(student);
+      room.announce(student); // as the server does when each connects
+    }
+    let shownToChurner = 0;
+    for (let port = 1; port <= 30; port++) {
+      const churner = seatFor("10.0.0.9", port);
+      clients.add(churner);
+      const before = printed.length;
+      room.announce(churner);
+      await room.show(churner, flood);
+      shownToChurner += printed.length - before;
+      clients.delete(churner);
+      room.leave(churner, "left");
+    }
+    expect(shownToChurner).toBeLessThan(25); // 20 at first, then what 2 a second earns
+    for (const student of lab) await room.show(student, "hello\n".repeat(10));
+    expect(printed.filter((row) => row.endsWith(": hello"))).toHaveLength(290);
+    // Another address starts with its own share.
+    const other = seatFor("10.0.0.7", 1);
+    clients.add(other);
+    room.announce(other);
+    await room.show(other, flood);
+    expect(printed.filter((row) => row.startsWith("10.0.0.7:1: "))).toHaveLength(19);
+    for (const student of [...lab, other]) room.leave(student, "");
+  });
   test("another connection still shows its own rows while one is held back", async () => {
     const { room, clients, printed } = classroom(10);
     const flooder = seatFor("10.0.0.1", 1);
