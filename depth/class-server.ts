@@ -33,6 +33,7 @@ const GOT_IT = new TextEncoder().encode("Got it!"); // the tutorial's reply
 const IPV4_OVER_IPV6 = /^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/; // an IPv4 client of "::"
 const KEEPALIVE = 20_000; // ms of silence before the system checks a client is there
 const STOP_WAIT = 500; // ms Ctrl-C waits for output that a stopped terminal won't take
+const HELD_RATE = 2 * 2 ** 20; // bytes a second read from a sender whose text is held back
 
 class ClassServer {
   private clients = new Set<Socket<Client>>(); // the clients being served now, oldest first
@@ -98,7 +99,11 @@ class ClassServer {
     conn.pause();
     this.room.show(conn, conn.data.decoder.decode(bytes, { stream: true }));
     // Once the reply is out, read on, after the other clients' chunks: they take turns.
-    sendAll(conn, GOT_IT).then(() => setImmediate(() => conn.resume()));
+    // A sender whose text the projector holds back is read at HELD_RATE at most: a flood
+    // is still answered, only slower, and the others' turns come between its chunks.
+    const wait = this.room.holdsBack(conn) ? (bytes.length / HELD_RATE) * 1000 : 0;
+    const readOn = () => conn.resume();
+    sendAll(conn, GOT_IT).then(() => (wait > 0 ? setTimeout(readOn, wait) : setImmediate(readOn)));
   }
 
   /** The client has finished: show the rest of a character cut short. */

@@ -3,7 +3,7 @@
 // has sent nothing yet, or of the longest-silent one of an address holding far more places.
 // Nobody drowns the projector: each connection, and each address, shows a burst of rows,
 // then a few a second (connecting again does not start afresh: a newcomer takes on the
-// share a connection from its address left unearned); what is held back is counted on
+// share a flooder from its address left unearned); what is held back is counted on
 // standard error, naming the sender.
 // Nobody forges a name: a long line is broken into rows, each named (projector.ts), and
 // standard error has one budget for all its lines (notes.ts).
@@ -26,6 +26,7 @@ type Budget = { rows: number; at: number }; // rows it may show now, worked out 
 type Seat = {
   spoke: number; // when it last sent something (performance.now()); 0: never
   budget: Budget; // its share of the projector
+  heldAt: number; // when some of its text was last held back (performance.now()); 0: never
   heldBytes: number; // of its text held back since the last report
   heldLines: number; // lines of its text held back since the last report
   midLine: boolean; // the last text held back ended in the middle of a line
@@ -39,6 +40,7 @@ const ADDRESS_RATE = 10; // rows a second after that, shared by an address's con
 const ALL_BURST = 1000; // rows the whole class may show at once
 const ALL_RATE = 20; // rows a second after that, for everyone together: a readable screen
 const REPORT_AFTER = 5000; // ms from the first row held back to the line that counts them
+const QUIET_RESERVE = 10; // rows of the class's share kept for those with nothing held back
 const KEPT_SHARES = 100; // shares of connections gone, kept for each address, at most
 
 /** The class room: who gets a place, and each one's share of the projector. */
@@ -110,6 +112,12 @@ export class Classroom {
     this.notes.note(kind, line);
   }
 
+  /** Whether some of a connection's text was held back from the projector lately. */
+  holdsBack(conn: Socket<Client>): boolean {
+    const heldAt = this.seat(conn).heldAt;
+    return heldAt > 0 && performance.now() - heldAt < REPORT_AFTER;
+  }
+
   /** A client has left (`left`: how, if it was in the room): say so, and what was held back. */
   leave(conn: Socket<Client>, left: string): void {
     const connected = `${this.server.clients.size} connected`;
@@ -130,7 +138,7 @@ export class Classroom {
     let seat = this.seats.get(conn);
     if (seat === undefined) {
       const budget = this.takeSpent(conn) ?? { rows: BURST, at: performance.now() };
-      seat = { spoke: 0, budget, heldBytes: 0, heldLines: 0, midLine: false };
+      seat = { spoke: 0, budget, heldAt: 0, heldBytes: 0, heldLines: 0, midLine: false };
       this.seats.set(conn, seat);
     }
     return seat;
@@ -139,7 +147,8 @@ export class Classroom {
   /** Keeps the share of a connection that leaves, if it has not earned it all back. */
   private keepSpent(conn: Socket<Client>): void {
     const budget = this.seats.get(conn)?.budget;
-    if (budget === undefined) return;
+    // Only a flooder's: one whose text was held back lately. Others start afresh.
+    if (budget === undefined || !this.holdsBack(conn)) return;
     const spent = this.unspent(conn.data.address);
     refill(budget, BURST, RATE);
     if (budget.rows < BURST) spent.push(budget);
@@ -214,7 +223,12 @@ export class Classroom {
     refill(own, BURST, RATE);
     refill(address, ADDRESS_BURST, ADDRESS_RATE);
     refill(this.all, ALL_BURST, ALL_RATE);
-    return Math.min(own.rows, address.rows, this.all.rows);
+    // A connection with text held back, or of an address that used half its share, leaves
+    // the class's last rows to the others: else a crowd keeps the class's share empty, and
+    // a quiet student's line is held back too.
+    const heavy = this.holdsBack(conn) || address.rows < ADDRESS_BURST / 2;
+    const reserve = heavy ? QUIET_RESERVE : 0;
+    return Math.min(own.rows, address.rows, this.all.rows - reserve);
   }
 
   /** The share of the projector of a connection's address, made when first asked for. */
@@ -230,6 +244,7 @@ export class Classroom {
   /** Counts text held back from the projector; a line says so within REPORT_AFTER. */
   private hold(conn: Socket<Client>, parts: string[], endsLine: boolean): void {
     const seat = this.seat(conn);
+    seat.heldAt = performance.now();
     for (const [n, part] of parts.entries()) {
       seat.heldBytes += Buffer.byteLength(part);
       // A line that goes on from the text held back before is counted once.

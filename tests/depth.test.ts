@@ -366,6 +366,21 @@ describe("the projector's budget (depth/classroom.ts)", () => {
     expect(printed[19]).toBe("10.0.0.1:1: row 19");
     room.leave(flooder, "left");
   });
+  test("a crowd of 100 addresses keeps the class's share empty, yet a quiet student's line is shown at once", async () => {
+    const { room, clients, printed } = classroom(200);
+    const crowd = Array.from({ length: 100 }, (_, n) => seatFor(`10.1.0.${n + 1}`, 1));
+    for (const conn of crowd) {
+      clients.add(conn);
+      await room.show(conn, "flood\n".repeat(30)); // the class's 1,000 rows, and more
+    }
+    await Bun.sleep(600); // the class's share earns 12 rows back, and the crowd floods on
+    for (const conn of crowd) await room.show(conn, "flood\n".repeat(30));
+    const student = seatFor("10.0.0.2", 2);
+    clients.add(student);
+    await room.show(student, "a quiet question");
+    expect(printed.at(-1)).toBe("10.0.0.2:2: a quiet question");
+    for (const conn of [...crowd, student]) room.leave(conn, "");
+  });
   test("connecting again does not start afresh: the churner pays, its classmates behind the same address do not", async () => {
     const { room, clients, printed } = classroom(100);
     const flood = "x\n".repeat(100);

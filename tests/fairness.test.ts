@@ -182,7 +182,6 @@ describe("the projector stays readable", () => {
       const burst = rowsOf(server.stdout, "127.0.0.2");
       // A busy computer may take seconds to let the student in: the address earns its rate.
       const waited = (performance.now() - flooding) / 1000;
-      const started = performance.now();
       for (let n = 0; n < 3; n++) {
         const sent = performance.now();
         student.proc.stdin!.write(`over the crowd ${n}\n`);
@@ -190,10 +189,11 @@ describe("the projector stays readable", () => {
         expect(performance.now() - sent).toBeLessThan(1000);
         await Bun.sleep(500);
       }
-      const seconds = (performance.now() - started) / 1000;
-      const after = rowsOf(server.stdout, "127.0.0.2") - burst;
-      expect(burst).toBeLessThanOrEqual(1000 + 10 * waited + 20); // its first burst, then 10/s
-      expect(after).toBeLessThanOrEqual(10 * seconds + 20);
+      // In all, its 1,000 at once and 10 a second since it began (while the class's share
+      // leaves a few rows for the quiet, what is left of its burst comes later).
+      const seconds = (performance.now() - flooding) / 1000;
+      expect(burst).toBeLessThanOrEqual(1000 + 10 * waited + 20);
+      expect(rowsOf(server.stdout, "127.0.0.2")).toBeLessThanOrEqual(1000 + 10 * seconds + 20);
       await server.waitFor(/127\.0\.0\.2:\d+: [\d,]+ bytes in [\d,]+ lines? held back/, "stderr");
     },
     T,
