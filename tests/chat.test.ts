@@ -364,6 +364,17 @@ describe("lesson 3: the pair work (exercises/chat-start.ts, then chat-steps.ts)"
     T,
   );
 
+  test("chat-steps.ts is chat-start.ts with the steps done: what both hold is written the same in both", () => {
+    const read = (name: string) => readFileSync(join(ROOT, "exercises", name), "utf8");
+    // From the hidden characters to the port's check, and the listening, but for the name.
+    const shared = (text: string) =>
+      text
+        .replaceAll(/chat-st(art|eps)\.ts/g, "NAME")
+        .match(/\/\/ Characters that control[\s\S]*?process\.exit\(2\);\n\}\n/)?.[0];
+    expect(shared(read("chat-steps.ts"))).toBeDefined();
+    expect(shared(read("chat-steps.ts"))).toBe(shared(read("chat-start.ts")));
+  });
+
   test(
     "chat-steps.ts runs alone: each whole line goes to the others under its sender's name, never back, however the reads fall",
     async () => {
