@@ -324,6 +324,29 @@ describe("names cannot be forged", () => {
   }
 });
 
+describe("a flooder is read slowly", () => {
+  test(
+    "a sender whose text the projector holds back is read at 2 MB a second at most: in its first report, no more than that rate allows",
+    async () => {
+      const server = await startServer(["--keep-open"]);
+      const flooder = await rawConnect(server.port);
+      const started = performance.now();
+      const report = /127\.0\.0\.1:\d+: ([\d,]+) bytes in 1 line held back/;
+      const block = new Uint8Array(1 << 20).fill(0x79); // one endless line of "y"
+      // Megabyte after megabyte, until the server says how much it held back.
+      void (async () => {
+        for (let n = 0; n < 200 && !report.test(server.stderr); n++) await flooder.sendAll(block);
+      })();
+      const held = Number((await server.waitFor(report, "stderr", 10_000))[1]!.replaceAll(",", ""));
+      const seconds = (performance.now() - started) / 1000;
+      // Read as fast as it comes, it would be hundreds of megabytes by now.
+      expect(held).toBeLessThanOrEqual(2 * 2 ** 20 * seconds + 4 * 2 ** 20);
+      flooder.socket.terminate(); // what it still had to send goes nowhere
+    },
+    T,
+  );
+});
+
 describe("a stalled terminal stalls nobody", () => {
   test.skipIf(!POSIX)(
     "Ctrl-S on the server's terminal: students are still answered, and SIGTERM stops it within a second",
