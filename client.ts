@@ -14,9 +14,8 @@ let goodbye: (() => void) | undefined; // ends the wait for the goodbye
 let firstReply = true; // no reply taken yet
 const MAX_LINE = 2 ** 26; // 64 MiB: the longest line of input kept in memory
 const TOO_LONG = "A line of input is over 64 MiB: send shorter lines.";
-// The unforeseen is one line, not a stack trace; output closed early is fine.
 process.on("uncaughtException", (problem) => quit(1, `Stopped: ${problem}`));
-process.stdout.on("error", () => {});
+process.stdout.on("error", () => {}); // output closed early is fine
 
 // Step 2: create a TCP socket
 // s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -24,10 +23,9 @@ process.stdout.on("error", () => {});
 // s.connect(('127.0.0.1', 1337))
 // Bun does both in one call (depth/connect.ts, if here: failures told truly).
 const events = { data: onData, drain: flush, close: onClose }; // called later
-const { connect } = (await depth("connect")) ?? Bun;
+const { connect }: typeof Bun = (await depth("connect")) ?? Bun;
 const connecting = connect({ hostname: host, port, socket: events });
-const s: Socket<Sending> = await within("answer", connecting);
-
+const s = await within("answer", connecting);
 // Step 4: read a message
 // while True:
 //     msg = input('Type your msg here: ')
@@ -42,11 +40,10 @@ for await (const msg of input("Type your msg here: ")) {
   //     print(data.decode())
   console.log(visible(data));
 }
-
-// Python's program ends here. We say we are done (a half-close), wait for
-// the server to close in turn, and print what it said since the last reply.
+// Python's program ends here. Now we say goodbye and print the server's.
 if (process.stdin.isTTY) console.error(); // after Ctrl-D, end the line
 s.shutdown();
+s.resume(); // onData() may have paused; now it prints what passes 64 KiB
 await within("goodbye", new Promise<void>((resolve) => (goodbye = resolve)));
 if (unread !== "") console.log(visible(unread));
 
@@ -57,11 +54,14 @@ function onClose(_socket: Socket<Sending>, problem?: Error) {
   if (process.stdout.isTTY) console.error(); // off the prompt's line
   quit(1, `The server ${problem ? "reset" : "closed"} the connection${last}`);
 }
-/** Bytes from the server: kept for recv(), as the system keeps them. */
-function onData(socket: Socket<Sending>, bytes: Uint8Array): void {
+/** Bytes from the server: kept for recv(); past 64 KiB, by the system. */
+function onData(socket: Socket<Sending>, bytes: Uint8Array) {
   unread += decoder.decode(bytes, { stream: true });
-  if (unread.length > 65536) socket.pause(); // the system keeps the rest
   wake();
+  if (unread.length <= 65536) return;
+  if (!goodbye) return socket.pause(); // until recv() takes what we have
+  console.log(visible(unread)); // after our goodbye: printed as it comes
+  unread = "";
 }
 type Sending = { unsent: Uint8Array; sent: () => void }; // for sendAll()
 /** Python's sendall(): sends every byte; settles once all are out. */
@@ -92,6 +92,7 @@ async function recv(socket: Socket<Sending>): Promise<string> {
 /** Python's input(), line by line, as bytes; Ctrl-D (Windows: Ctrl-Z) ends. */
 async function* input(prompt: string): AsyncGenerator<Uint8Array> {
   let parts: Uint8Array[] = []; // the line so far: a 50 MB line stays bytes
+  process.on("SIGCONT", () => process.stdout.write(prompt)); // after fg
   process.stdout.write(prompt);
   for await (let chunk of Bun.stdin.stream()) {
     for (let end = chunk.indexOf(10); end >= 0; end = chunk.indexOf(10)) {
@@ -119,9 +120,8 @@ async function within<T>(what: string, promise: Promise<T>): Promise<T> {
     quit(1, `No ${what} from ${host}:${port} (${problem.code}): ${check}.`);
   return promise.catch(failed).finally(() => clearTimeout(timer));
 }
-/** Text from the other side, safe to print: hidden characters as escapes. */
+/** Hidden characters (not emoji, nor up to 4 accents) show as codes: \u{1b}. */
 function visible(text: string): string {
-  // Hidden characters (not emoji, nor up to 4 accents) show as codes: \u{1b}.
   const hidden =
     /(\p{RGI_Emoji})|(?<=\p{M}{4})\p{M}|[[\p{C}\p{Zl}\p{Zp}\p{DI}]--[\t\n]]/gv;
   const code = (char: string) => char.codePointAt(0)!.toString(16);

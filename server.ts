@@ -110,9 +110,8 @@ function print(line: string, fd = 1): void {
     writeSync(fd, line + "\n"); // waits for the terminal, as Python does
   } catch {} // output closed (| head): go on without it
 }
-/** Text from the other side, safe to print: hidden characters as escapes. */
+/** Hidden characters (not emoji, nor up to 4 accents) show as codes: \u{1b}. */
 function visible(text: string): string {
-  // Hidden characters (not emoji, nor up to 4 accents) show as codes: \u{1b}.
   const hidden =
     /(\p{RGI_Emoji})|(?<=\p{M}{4})\p{M}|[[\p{C}\p{Zl}\p{Zp}\p{DI}]--[\t\n]]/gv;
   const code = (char: string) => char.codePointAt(0)!.toString(16);

@@ -173,6 +173,7 @@ describe("the client never hangs, and never calls a failure a success", () => {
           push();
         },
         drain() {},
+        end() {}, // it never says goodbye
       });
       const client = startClient(["--port", String(talker.port), "--timeout", "0.2"]); // idle
       const peak = client.watchMemory();
@@ -556,6 +557,82 @@ describe("bytes at the edges: split characters, unasked data, a stuck send, Ctrl
       );
       expect(client.code).toBe(0);
       expect(client.stdout).toContain("Got it!");
+    },
+    T,
+  );
+
+  test(
+    "after our goodbye, a server that says 300 KB more and closes: every word printed; exit 0",
+    async () => {
+      const words = `${"A".repeat(300_000)}Bye!`;
+      let left = Buffer.alloc(0); // what is still to send, after the client's goodbye
+      const more = (s: { write: (b: Uint8Array) => number; end: () => void }) => {
+        left = left.subarray(Math.max(0, s.write(left)));
+        if (left.length === 0) s.end();
+      };
+      using talker = listen({
+        data: (s) => void s.write("Got it!"),
+        // After the client's goodbye, far more than it keeps before it stops reading.
+        end(s) {
+          left = Buffer.from(words);
+          more(s);
+        },
+        drain: (s) => void (left.length > 0 && more(s)),
+      });
+      const client = await runClient(["--port", String(talker.port), "--timeout", "3"], "hi\n");
+      expect(client.stderr).toBe("");
+      expect(client.code).toBe(0);
+      expect(client.stdout.startsWith(`${PROMPT}Got it!\n${PROMPT}`)).toBe(true);
+      expect(client.stdout.replaceAll("\n", "").endsWith(`${PROMPT}${words}`)).toBe(true);
+    },
+    T,
+  );
+
+  test.skipIf(!onLinux)(
+    "after our goodbye, a server that never stops talking: memory stays bounded, the client gives up within --timeout",
+    async () => {
+      const block = new Uint8Array(1 << 20).fill(0x41);
+      let sent = 0;
+      const more = (s: { write: (b: Uint8Array) => number }) => {
+        for (let n = s.write(block); n > 0; n = s.write(block)) sent += n;
+      };
+      using talker = listen({
+        data: (s) => void s.write("Got it!"),
+        end: more, // the client's goodbye: from now on, all it takes
+        drain: (s) => void (sent > 0 && more(s)),
+      });
+      // Its output is not kept: the test would hold the gigabytes the client prints.
+      const args = [CLIENT, "--port", String(talker.port), "--timeout", "1"];
+      const stdin = new Blob(["hi\n"]);
+      const client = spawn(["bun", ...args], { stdin, stdout: "ignore" });
+      const peak = client.watchMemory();
+      expect(await client.exit()).toBe(1);
+      expect(oneLine(client.stderr)).toBe(
+        `No goodbye from 127.0.0.1:${talker.port} in 1 s: check address, firewall, server.`,
+      );
+      expect(sent).toBeGreaterThan(200 * 2 ** 20); // it was read all along
+      expect(peak()).toBeLessThan(150 * 2 ** 20);
+    },
+    T,
+  );
+
+  test.skipIf(!POSIX)(
+    "stopped (Ctrl-Z) and continued (fg) at the prompt: the client asks again, and goes on",
+    async () => {
+      const server = await startServer();
+      const client = spawnInTerminal(["bun", CLIENT, "--port", String(server.port)], 80);
+      await client.waitFor(/Type your msg here: $/);
+      // Ctrl-Z's SIGTSTP is ignored in a process group without a shell (an orphaned one):
+      // SIGSTOP stops it the same way; fg is the SIGCONT that follows.
+      client.proc.kill("SIGSTOP");
+      client.proc.kill("SIGCONT");
+      await client.waitFor(/Type your msg here: Type your msg here: $/);
+      client.proc.terminal!.write("hi\r");
+      await client.waitFor(/Got it!\r\nType your msg here: $/);
+      client.proc.terminal!.write("\x04"); // Ctrl-D
+      expect(await client.proc.exited).toBe(0);
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe("Connection from : 127.0.0.1\nhi\n");
     },
     T,
   );
