@@ -35,13 +35,20 @@ const KEEPALIVE = 20_000; // ms of silence before the system checks a client is 
 const STOP_WAIT = 500; // ms Ctrl-C waits for output that a stopped terminal won't take
 const HELD_RATE = 2 * 2 ** 20; // bytes a second read from a sender whose text is held back
 
-class ClassServer {
+/** Where the class server's lines go: the process's own outputs, or a test's. */
+type Outputs = { print: typeof print; output: typeof output; printed: typeof printed };
+
+export class ClassServer {
   private clients = new Set<Socket<Client>>(); // the clients being served now, oldest first
   private room: Classroom;
   private server!: TCPSocketListener<Client>;
 
-  constructor(private options: ServerOptions) {
+  constructor(
+    private options: ServerOptions,
+    private io: Outputs = { print, output, printed },
+  ) {
     const { maxClients } = options;
+    const { print, output } = io;
     this.room = new Classroom({ clients: this.clients, maxClients, print, output, visible });
     let events = {
       open: (conn: Socket<Client>) => this.onOpen(conn),
@@ -60,9 +67,11 @@ class ClassServer {
       process.exit(1);
     }
     output(2, banner(options.host, this.server.port)); // in one write
-    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-      process.on(signal, () => this.stop(signal));
-    }
+  }
+
+  /** The port it listens on (the one the system picked, for --port 0). */
+  get port(): number {
+    return this.server.port;
   }
 
   /** A client has connected: a place in the room, if there is one (or one is made). */
@@ -134,20 +143,31 @@ class ClassServer {
     this.room.note(kind, line);
   }
 
+  /** Stops listening, and closes every connection in order: no reset, no more lines. */
+  close(): void {
+    this.clients.clear(); // so that their onClose() says nothing more
+    this.server.stop(true); // closes every connection in order
+  }
+
   /** Ctrl-C, SIGTERM, a closed terminal: close every connection in order, not a reset. */
-  private stop(signal: "SIGINT" | "SIGTERM" | "SIGHUP"): void {
+  stop(signal: "SIGINT" | "SIGTERM" | "SIGHUP"): void {
     // The terminal has echoed ^C where the cursor was: the line starts on a line of its own.
     const own = signal === "SIGINT" && isatty(2) ? "\n" : "";
     this.note("stopping", `${own}Stopped by ${signal === "SIGINT" ? "Ctrl-C" : signal}.`);
-    this.clients.clear(); // so that their onClose() says nothing more
-    this.server.stop(true); // closes every connection in order
+    this.close();
     const code = 128 + constants.signals[signal]; // how shells report "ended by a signal"
-    printed().then(() => process.exit(code));
+    this.io.printed().then(() => process.exit(code));
     setTimeout(() => process.exit(code), STOP_WAIT); // a stopped terminal: stop anyway
   }
 }
 
-// Loading this module serves the class until Ctrl-C or a signal ends the process: the
-// import in server.ts never settles, so the lesson's own server never starts.
-new ClassServer(await serverOptions(process.argv.slice(2)));
-await new Promise<never>(() => {});
+// Loaded by `bun server.ts --keep-open`, this module serves the class until Ctrl-C or a
+// signal ends the process: the import never settles, so the lesson's own server never
+// starts. (Imported by a test, it only defines the class server.)
+if (process.argv.includes("--keep-open")) {
+  const server = new ClassServer(await serverOptions(process.argv.slice(2)));
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => server.stop(signal));
+  }
+  await new Promise<never>(() => {});
+}

@@ -1,0 +1,387 @@
+// The depth's input and output on real descriptors and sockets, fast: the class server's
+// output queues (depth/output.ts) and Python's sendall() (depth/sending.ts). Where a test
+// needs a process's own standard output and error, it runs a few lines of Bun in a process
+// of its own; the rest runs here. The mutation run reaches each rule through these.
+
+import { describe, expect, test } from "bun:test";
+import {
+  closeSync,
+  constants,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Socket } from "bun";
+import { ClassServer } from "../depth/class-server.ts";
+import type { ServerOptions } from "../depth/options.ts";
+import { output, printed } from "../depth/output.ts";
+import { flush, type Sending, sendAll } from "../depth/sending.ts";
+import { ROOT, T } from "./harness";
+
+/** A folder of its own for one test, removed after it. */
+function scratch(): { dir: string; [Symbol.dispose](): void } {
+  const dir = mkdtempSync(join(tmpdir(), "sockets-io-"));
+  return { dir, [Symbol.dispose]: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Numbered lines, each 100 bytes with its newline: "000042 xxxx...". */
+const numbered = (i: number) => `${String(i).padStart(6, "0")} ${"x".repeat(92)}`;
+
+/** A few lines of Bun that use depth/output.ts, in a process of its own. */
+function runOutput(script: string, stdout: "pipe" | "ignore" = "pipe") {
+  const code = `import { output, print, printed } from ${JSON.stringify(`${ROOT}/depth/output.ts`)};\n${script}`;
+  return Bun.spawn(["bun", "-e", code], { stdout, stderr: "pipe", stdin: "ignore" });
+}
+
+describe("the class server's output (depth/output.ts)", () => {
+  test("lines come out whole, each with its newline, in the order given; printed() waits for them", async () => {
+    using folder = scratch();
+    const file = join(folder.dir, "out");
+    const fd = openSync(file, "w");
+    for (let i = 0; i < 1000; i++) output(fd, numbered(i));
+    output(fd, "last");
+    await printed();
+    closeSync(fd);
+    const lines = readFileSync(file, "utf8").split("\n");
+    expect(lines.length).toBe(1002); // 1,000, "last", and the empty string after the last \n
+    expect(lines.slice(0, 1000)).toEqual(Array.from({ length: 1000 }, (_, i) => numbered(i)));
+    expect(lines.slice(1000)).toEqual(["last", ""]);
+  });
+
+  test("two outputs each keep their own order", async () => {
+    using folder = scratch();
+    const [a, b] = [openSync(join(folder.dir, "a"), "w"), openSync(join(folder.dir, "b"), "w")];
+    for (let i = 0; i < 50; i++) {
+      output(a, `a${i}`);
+      output(b, `b${i}`);
+    }
+    await printed();
+    closeSync(a);
+    closeSync(b);
+    const expected = (p: string) => Array.from({ length: 50 }, (_, i) => `${p}${i}\n`).join("");
+    expect(readFileSync(join(folder.dir, "a"), "utf8")).toBe(expected("a"));
+    expect(readFileSync(join(folder.dir, "b"), "utf8")).toBe(expected("b"));
+  });
+
+  test.skipIf(process.platform === "win32")(
+    "a full pipe that does not wait (EAGAIN) is tried again until it takes all: nothing lost, in order",
+    async () => {
+      using folder = scratch();
+      const fifo = join(folder.dir, "fifo");
+      expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+      // Both ends here, neither waiting: the writer's end says EAGAIN once 64 KiB wait.
+      const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+      const count = 5000; // 500 KB: more than the pipe holds, less than the 1 MiB limit
+      for (let i = 0; i < count; i++) output(writer, numbered(i));
+      let settled = false;
+      const done = printed().then(() => (settled = true));
+      let got = "";
+      const buffer = Buffer.alloc(65536);
+      while (got.length < count * 100) {
+        await Bun.sleep(1); // the writes go on in another thread: let them
+        let n = 0;
+        try {
+          n = readSync(reader, buffer);
+        } catch {} // EAGAIN: nothing yet
+        got += buffer.subarray(0, n).toString();
+        if (got.length < count * 100) expect(settled).toBe(false);
+      }
+      await done;
+      closeSync(writer);
+      closeSync(reader);
+      expect(got).toBe(Array.from({ length: count }, (_, i) => `${numbered(i)}\n`).join(""));
+    },
+    T,
+  );
+
+  test.skipIf(process.platform === "win32")(
+    "past 1 MiB waiting for a stopped output, lines are counted, not kept; the count comes on standard error, which the stopped output never holds back",
+    async () => {
+      // Standard output is a pipe nobody reads yet; standard error is read as it comes.
+      const lines = 30_000; // 3 MB of 100-byte lines
+      const proc = runOutput(
+        `for (let i = 0; i < ${lines}; i++) print(String(i).padStart(6, "0") + " " + "x".repeat(92));\n` +
+          `output(2, "standard error goes on");\nawait printed();\noutput(2, "all out");\nawait printed();`,
+      );
+      const errors = proc.stderr.getReader();
+      let stderr = "";
+      while (!stderr.includes("standard error goes on")) {
+        const { value, done } = await errors.read();
+        if (done) break;
+        stderr += new TextDecoder().decode(value);
+      }
+      expect(stderr).toBe("standard error goes on\n"); // while standard output is stopped
+      const stdout = await new Response(proc.stdout).text(); // now read it all
+      while (true) {
+        const { value, done } = await errors.read();
+        if (done) break;
+        stderr += new TextDecoder().decode(value);
+      }
+      expect(await proc.exited).toBe(0);
+      const shown = stdout.split("\n").slice(0, -1);
+      // What was shown is the first lines, whole and in order, about 1 MiB and not much more.
+      expect(shown).toEqual(Array.from({ length: shown.length }, (_, i) => numbered(i)));
+      expect(stdout.length).toBeGreaterThan(2 ** 20);
+      expect(stdout.length).toBeLessThan(2 ** 20 + 200_000);
+      const left = lines - shown.length;
+      expect(stderr).toBe(
+        `standard error goes on\n(${left} lines of output left out: the terminal took none.)\nall out\n`,
+      );
+    },
+    T,
+  );
+
+  test.skipIf(process.platform === "win32")(
+    "an output closed early (| head) is dropped: the rest is not held, and printed() still settles",
+    async () => {
+      const proc = Bun.spawn(
+        [
+          "bash",
+          "-c",
+          'bun -e "$0" | head -c 10 > /dev/null',
+          `import { print, printed, output } from ${JSON.stringify(`${ROOT}/depth/output.ts`)};\n` +
+            `for (let i = 0; i < 100000; i++) print("line " + i);\nawait printed();\noutput(2, "done");\nawait printed();`,
+        ],
+        { stdout: "pipe", stderr: "pipe" },
+      );
+      expect(await proc.exited).toBe(0);
+      expect(await new Response(proc.stderr).text()).toMatch(/done\n$/);
+    },
+    T,
+  );
+});
+
+describe("Python's sendall() (depth/sending.ts)", () => {
+  test(
+    "sendAll() sends every byte of 20 MB and settles only once all are out",
+    async () => {
+      const size = 20 * 2 ** 20;
+      const bytes = new Uint8Array(size).map((_, i) => i % 251);
+      let received = 0;
+      let ok = true;
+      const allIn = Promise.withResolvers<void>();
+      using server = Bun.listen<undefined>({
+        hostname: "127.0.0.1",
+        port: 0,
+        socket: {
+          data(_s, chunk) {
+            for (let i = 0; i < chunk.length; i++) ok &&= chunk[i] === (received + i) % 251;
+            received += chunk.length;
+            if (received === size) allIn.resolve();
+          },
+        },
+      });
+      const client = await Bun.connect<Sending>({
+        hostname: "127.0.0.1",
+        port: server.port,
+        socket: { data() {}, drain: (s) => flush(s) },
+      });
+      let settled = false;
+      const sending = sendAll(client, bytes).then(() => (settled = true));
+      expect(settled).toBe(false); // 20 MB does not fit the system's buffers at once
+      await sending;
+      await allIn.promise;
+      expect(received).toBe(size);
+      expect(ok).toBe(true);
+      client.end();
+    },
+    T,
+  );
+
+  test("flush() before anything was sent does nothing; a closing socket (-1) counts the bytes as gone", () => {
+    flush({ data: undefined } as unknown as Socket<Sending>); // Bun's drain before any send
+    let sent = 0;
+    const writes: number[] = [];
+    const answers = [3, -1]; // three bytes taken, then the socket is closing
+    const socket = {
+      data: undefined as Sending | undefined,
+      write(bytes: Uint8Array) {
+        writes.push(bytes.length);
+        return answers.shift()!;
+      },
+    } as unknown as Socket<Sending>;
+    void sendAll(socket, new Uint8Array(10)).then(() => sent++);
+    expect(writes).toEqual([10]);
+    expect(socket.data.unsent.length).toBe(7);
+    flush(socket); // drain: -1, the socket is closing: nothing more will go
+    expect(writes).toEqual([10, 7]);
+    expect(socket.data.unsent.length).toBe(0);
+    return Promise.resolve().then(() => expect(sent).toBe(1));
+  });
+});
+
+/** Lines as they come, with a wait for one that matches. */
+class Lines {
+  all: string[] = [];
+  private waiters: (() => void)[] = [];
+  add = (line: string): void => {
+    this.all.push(line);
+    for (const wake of this.waiters.splice(0)) wake();
+  };
+  async waitFor(pattern: RegExp): Promise<string> {
+    while (true) {
+      const found = this.all.find((line) => pattern.test(line));
+      if (found !== undefined) return found;
+      await new Promise<void>((wake) => this.waiters.push(wake));
+    }
+  }
+}
+
+/** The class server, here in this process, with its lines kept for the test. */
+function classServer(maxClients = 100, more: Partial<ServerOptions> = {}) {
+  const stdout = new Lines();
+  const stderr = new Lines();
+  const options: ServerOptions = {
+    host: "127.0.0.1",
+    named: "127.0.0.1",
+    port: 0,
+    keepOpen: true,
+    maxClients,
+    trace: false,
+    ...more,
+  };
+  const io = {
+    print: stdout.add,
+    output: (fd: number, line: string) => (fd === 1 ? stdout : stderr).add(line),
+    printed: () => Promise.resolve(),
+  };
+  const server = new ClassServer(options, io);
+  return { server, stdout, stderr, [Symbol.dispose]: () => server.close() };
+}
+
+/** A student's connection: what it was sent, and a wait for more. */
+async function student(port: number, host = "127.0.0.1") {
+  const heard = new Lines();
+  let text = "";
+  const closed = Promise.withResolvers<void>();
+  const socket = await Bun.connect({
+    hostname: host,
+    port,
+    socket: {
+      data(_s, bytes) {
+        text += new TextDecoder().decode(bytes);
+        heard.add(text);
+      },
+      close: () => closed.resolve(),
+    },
+  });
+  const name = `127.0.0.1:${socket.localPort}`;
+  return { socket, name, heard, closed: closed.promise, text: () => text };
+}
+
+describe("the class server, in this process (depth/class-server.ts)", () => {
+  test(
+    "each student is announced with its port, each line shown under its name, each chunk answered",
+    async () => {
+      using cls = classServer();
+      expect(await cls.stderr.waitFor(/^Listening on 127\.0\.0\.1:/)).toContain(
+        `127.0.0.1:${cls.server.port}`,
+      );
+      const ana = await student(cls.server.port);
+      const ben = await student(cls.server.port);
+      await cls.stdout.waitFor(new RegExp(`^Connection from : ${ben.name}$`));
+      ana.socket.write("hello\n");
+      await ana.heard.waitFor(/^Got it!$/);
+      ben.socket.write("hi\nthere\n");
+      await ben.heard.waitFor(/^Got it!$/);
+      await cls.stdout.waitFor(/there$/);
+      expect(cls.stdout.all).toEqual([
+        `Connection from : ${ana.name}`,
+        `Connection from : ${ben.name}`,
+        `${ana.name}: hello`,
+        `${ben.name}: hi`,
+        `${ben.name}: there`,
+      ]);
+      ana.socket.end();
+      await cls.stderr.waitFor(new RegExp(`^${ana.name} left; 1 connected\\.$`));
+      ben.socket.terminate(); // a reset
+      await cls.stderr.waitFor(new RegExp(`^${ben.name} left abruptly \\(.+\\); 0 connected\\.$`));
+    },
+    T,
+  );
+
+  test(
+    "a full room turns a newcomer away with a notice, and tells the teacher",
+    async () => {
+      using cls = classServer(1);
+      const ana = await student(cls.server.port);
+      ana.socket.write("here\n"); // she has spoken: her place is not given away
+      await ana.heard.waitFor(/^Got it!$/);
+      const ben = await student(cls.server.port);
+      await ben.closed;
+      expect(ben.text()).toBe("The server is full (1 at a time): try again later.");
+      expect(await cls.stderr.waitFor(/^Turned away/)).toBe(
+        `Turned away ${ben.name}: the server is full (1 at a time).`,
+      );
+      expect(cls.stdout.all).not.toContain(`Connection from : ${ben.name}`);
+      ana.socket.write("still here\n");
+      await cls.stdout.waitFor(/still here$/);
+    },
+    T,
+  );
+
+  test(
+    "a character cut short by a student's end is shown, as U+FFFD",
+    async () => {
+      using cls = classServer();
+      const ana = await student(cls.server.port);
+      ana.socket.write(new Uint8Array([0x61, 0x62, 0xc3])); // "ab" and half of "é"
+      await ana.heard.waitFor(/^Got it!$/);
+      ana.socket.end();
+      await cls.stdout.waitFor(/\uFFFD$/);
+      expect(cls.stdout.all.slice(1)).toEqual([`${ana.name}: ab`, `${ana.name}: \uFFFD`]);
+    },
+    T,
+  );
+
+  test(
+    "hidden characters are shown as escapes on the projector",
+    async () => {
+      using cls = classServer();
+      const ana = await student(cls.server.port);
+      ana.socket.write("a\x1b[2Jb\u202e\n");
+      await cls.stdout.waitFor(/: a/);
+      expect(cls.stdout.all[1]).toBe(`${ana.name}: a\\u{1b}[2Jb\\u{202e}`);
+    },
+    T,
+  );
+
+  test(
+    "a sender whose text is held back is read at 2 MB a second: 2 MiB take it about a second",
+    async () => {
+      using cls = classServer();
+      const flooder = await student(cls.server.port);
+      const lines = `${"x".repeat(99)}\n`.repeat(2 ** 21 / 100); // 2 MiB of lines
+      const start = performance.now();
+      let left = Buffer.from(lines);
+      const more = () => {
+        left = left.subarray(Math.max(0, flooder.socket.write(left)));
+        if (left.length > 0) setTimeout(more, 5);
+        else flooder.socket.shutdown(); // a half-close: it still reads the replies
+      };
+      more();
+      await cls.stderr.waitFor(new RegExp(`^${flooder.name} left`));
+      // Without the rate, the server takes 2 MiB in a few milliseconds.
+      expect(performance.now() - start).toBeGreaterThan(500);
+    },
+    T,
+  );
+
+  test(
+    "with --trace, each call Bun makes is told on standard error",
+    async () => {
+      using cls = classServer(100, { trace: true });
+      const ana = await student(cls.server.port);
+      ana.socket.write("hi\n");
+      await ana.heard.waitFor(/^Got it!$/);
+      expect(cls.stderr.all.some((line) => /open/.test(line))).toBe(true);
+      expect(cls.stderr.all.some((line) => /data/.test(line))).toBe(true);
+    },
+    T,
+  );
+});
