@@ -17,10 +17,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Socket } from "bun";
 import { ClassServer } from "../depth/class-server.ts";
-import type { ServerOptions } from "../depth/options.ts";
+import {
+  asTyped,
+  CLIENT_USAGE,
+  SERVER_USAGE,
+  type ServerOptions,
+  serverOptions,
+} from "../depth/options.ts";
 import { output, printed } from "../depth/output.ts";
 import { flush, type Sending, sendAll } from "../depth/sending.ts";
-import { ROOT, T } from "./harness";
+import { noOffline, OFFLINE, ROOT, T } from "./harness";
 
 /** A folder of its own for one test, removed after it. */
 function scratch(): { dir: string; [Symbol.dispose](): void } {
@@ -384,4 +390,116 @@ describe("the class server, in this process (depth/class-server.ts)", () => {
     },
     T,
   );
+});
+
+/** depth/options.ts in a process of its own: its mistakes, help and checks end a process. */
+async function runOptions(call: string, shell = "", prefix: string[] = []) {
+  const code =
+    `import { serverOptions, clientOptions } from ${JSON.stringify(`${ROOT}/depth/options.ts`)};\n` +
+    `const options = await ${call};\nprocess.stdout.write("ok\\n");`;
+  // `shell` redirects the process's own standard input or output, as a student's would be.
+  const cmd =
+    shell === "" ? ["bun", "-e", code] : ["bash", "-c", `exec bun -e "$0" ${shell}`, code];
+  const proc = Bun.spawn([...prefix, ...cmd], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const [stdout, stderr, exit] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { stdout, stderr, exit };
+}
+
+describe.concurrent("the command line's ends: help, mistakes, standard input and output (depth/options.ts)", () => {
+  test("--help prints the server's options on standard output; exit 0", async () => {
+    const { stdout, stderr, exit } = await runOptions('serverOptions(["--help"])');
+    expect([exit, stderr]).toEqual([0, ""]);
+    expect(stdout.split("\n")[0]).toBe(SERVER_USAGE);
+    expect(stdout).toContain("\n  --keep-open  serve many clients at once until Ctrl-C");
+    expect(stdout).not.toContain("ok\n");
+  });
+  test("--help (or -h) prints the client's options on standard output; exit 0", async () => {
+    for (const help of ["--help", "-h"]) {
+      const { stdout, stderr, exit } = await runOptions(`clientOptions(["${help}"])`);
+      expect([exit, stderr]).toEqual([0, ""]);
+      expect(stdout.split("\n")[0]).toBe(CLIENT_USAGE);
+      expect(stdout).toContain("\n  --timeout  seconds to wait for the server each time");
+    }
+  });
+  test("a mistake is one line saying what is wrong, then the usage, on standard error; exit 2", async () => {
+    const server = await runOptions('serverOptions(["--prot", "5000"])');
+    expect([server.exit, server.stdout]).toEqual([2, ""]);
+    expect(server.stderr).toBe(`Unknown option '--prot': did you mean --port?\n${SERVER_USAGE}\n`);
+    const alone = await runOptions('serverOptions(["--max-clients", "5"])');
+    expect(alone.stderr).toBe(`--max-clients goes with --keep-open\n${SERVER_USAGE}\n`);
+    const client = await runOptions('clientOptions(["--timeot", "2"])');
+    expect([client.exit, client.stdout]).toEqual([2, ""]);
+    expect(client.stderr).toBe(
+      `Unknown option '--timeot': did you mean --timeout?\n${CLIENT_USAGE}\n`,
+    );
+    const trace = await runOptions('clientOptions(["--trac"])');
+    expect(trace.stderr.split("\n")[0]).toBe("Unknown option '--trac': did you mean --trace?");
+    const help = await runOptions('clientOptions(["--hepl"])');
+    expect(help.stderr.split("\n")[0]).toBe("Unknown option '--hepl': did you mean --help?");
+    const port = await runOptions('clientOptions(["--prt", "1"])');
+    expect(port.stderr.split("\n")[0]).toBe("Unknown option '--prt': did you mean --port?");
+    for (const [typo, meant] of [
+      ["--hots", "--host"],
+      ["--keep-opne", "--keep-open"],
+      ["--max-client", "--max-clients"],
+      ["--trac", "--trace"],
+      ["--hepl", "--help"],
+    ]) {
+      const { stderr } = await runOptions(`serverOptions(["${typo}"])`);
+      expect(stderr.split("\n")[0]).toBe(`Unknown option '${typo}': did you mean ${meant}?`);
+    }
+  });
+  test.skipIf(noOffline !== "")(
+    "a --host name that cannot be looked up is one line; exit 1",
+    async () => {
+      const { stdout, stderr, exit } = await runOptions(
+        'serverOptions(["--host", "no-such-host.invalid"])',
+        "",
+        OFFLINE,
+      );
+      expect([exit, stdout]).toEqual([1, ""]);
+      expect(stderr.trim().split("\n")).toHaveLength(1);
+      expect(stderr).toContain("no-such-host.invalid");
+    },
+    T,
+  );
+  test.skipIf(process.platform === "win32")(
+    "standard input that is a folder: one line; exit 1",
+    async () => {
+      const { stdout, stderr, exit } = await runOptions('clientOptions(["--port", "5000"])', "< /");
+      expect([exit, stdout]).toEqual([1, ""]);
+      expect(stderr).toBe("Standard input is a folder: give a file, as in < notes.txt.\n");
+    },
+  );
+  test.skipIf(process.platform !== "linux")(
+    "standard input opened to write: one line; exit 1",
+    async () => {
+      const { stdout, stderr, exit } = await runOptions("clientOptions([])", "0> /dev/null");
+      expect([exit, stdout]).toEqual([1, ""]);
+      expect(stderr).toBe("Standard input cannot be read (it was opened to write): use < FILE.\n");
+    },
+  );
+  test.skipIf(process.platform !== "linux")(
+    "standard output that cannot be written (/dev/full): one line; exit 1; a reader gone (| head) is fine",
+    async () => {
+      const full = await runOptions("clientOptions([])", "< /dev/null > /dev/full");
+      expect(full.exit).toBe(1);
+      expect(full.stderr).toBe("Standard output cannot be written (ENOSPC).\n");
+      const gone = await runOptions("clientOptions([])", "< /dev/null | true");
+      expect(gone.stderr).toBe("");
+      const fine = await runOptions('clientOptions(["::1", "--port", "80"])', "< /dev/null");
+      expect([fine.exit, fine.stdout, fine.stderr]).toEqual([0, "ok\n", ""]);
+    },
+  );
+  test("--host as it was typed is kept for the banner: localhost, looked up as 127.0.0.1", async () => {
+    const options = await serverOptions(["--host", "localhost"]);
+    expect(options.host).toBe("127.0.0.1");
+    expect(options.named).toBe("localhost");
+    expect(asTyped("127.0.0.1")).toBe("localhost");
+    expect(asTyped("10.9.8.7")).toBe("10.9.8.7");
+  });
 });

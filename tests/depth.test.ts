@@ -671,3 +671,55 @@ describe("the class room's lines (depth/classroom.ts)", () => {
     );
   });
 });
+
+describe("rows on the projector, at their edges (depth/projector.ts)", () => {
+  const rows = (line: string, width: number) =>
+    [...rowsOf(line, width, visible)].map((row) => row.text);
+  test("a short plain line is one row, escaped once as a whole; a short line with escapes is escaped", () => {
+    let calls = 0;
+    const counting = (text: string) => {
+      calls++;
+      return visible(text);
+    };
+    expect([...rowsOf("x".repeat(10), 10, counting)]).toEqual([{ text: "x".repeat(10), start: 0 }]);
+    expect(calls).toBe(1); // not once a character
+    calls = 0;
+    expect([...rowsOf("é".repeat(5), 10, counting)].map((row) => row.text)).toEqual([
+      "é".repeat(5),
+    ]);
+    expect(calls).toBe(1); // 5 characters of 2 columns at the widest: 10, it fits
+    expect(rows("a\x1bb", 80)).toEqual(["a\\u{1b}b"]);
+    expect(rows("a\tb", 80)).toEqual(["a\tb"]);
+  });
+  test("words stay whole where a space falls in the row's second half, exactly half included", () => {
+    expect(rows("hello world again", 8)).toEqual(["hello ", "world ", "again"]);
+    expect([...rowsOf("hello world again", 8, visible)].map((row) => row.start)).toEqual([
+      0, 6, 12,
+    ]);
+    expect(rows("abcd efghijklm", 10)).toEqual(["abcd ", "efghijklm"]); // the space at 5 of 10
+    expect(rows("abc defghijklm", 10)).toEqual(["abc defghi", "jklm"]); // at 4 of 10: cut
+  });
+  test("the word after a space goes to the next row when it fits there exactly, escapes counted", () => {
+    // "fghi" and \u{1b} (6 columns) are 10 columns: the next row, whole.
+    expect(rows("abcde fghi\x1b", 10)).toEqual(["abcde ", "fghi\\u{1b}"]);
+    // One column more, and the escape cannot join the word: it starts a row of its own.
+    expect(rows("abcde fghij\x1b", 10)).toEqual(["abcde ", "fghij", "\\u{1b}"]);
+  });
+  test("emoji joined across the end of a window are never cut into pieces, nor surrogates split", () => {
+    const families = "👨\u200d👩\u200d👧".repeat(30); // 8 code units each: windows end inside them
+    const shown = rows(families, 10);
+    expect(shown.join("")).toBe(families);
+    for (const row of shown) expect(row).not.toContain("\\u{");
+    // One endless joined character: windows cut it, but never between a surrogate pair.
+    const endless = `👍${"\u200d👍".repeat(100)}`;
+    for (const width of [10, 13, 16]) {
+      for (const row of rows(endless, width)) expect(row).not.toMatch(/\\u\{d[89a-f]/);
+    }
+  });
+  test("a character with more escapes than a row holds takes rows of them, each within the width", () => {
+    const piled = `e${"\u0301".repeat(24)}`; // 4 marks shown, 20 as escapes of 7 columns
+    const shown = rows(piled, 30);
+    expect(shown.join("")).toBe(`e${"\u0301".repeat(4)}${"\\u{301}".repeat(20)}`);
+    for (const row of shown) expect(columns(row)).toBeLessThanOrEqual(30);
+  });
+});
