@@ -503,3 +503,71 @@ describe.concurrent("the command line's ends: help, mistakes, standard input and
     expect(asTyped("10.9.8.7")).toBe("10.9.8.7");
   });
 });
+
+/** depth/connect.ts in a process of its own, with a client's command line. */
+async function runConnect(args: string[], prefix: string[] = []) {
+  using folder = scratch();
+  const script = join(folder.dir, "connect.ts");
+  const depth = (name: string) => JSON.stringify(`${ROOT}/depth/${name}.ts`);
+  await Bun.write(
+    script,
+    `import { connect } from ${depth("connect")};\n` +
+      `import { readClientOptions } from ${depth("options")};\n` +
+      "const { host, port } = readClientOptions(process.argv.slice(2));\n" +
+      "const s = await connect({ hostname: host, port, socket: { open() {}, data() {} } });\n" +
+      "console.log(`connected to ${s.remoteAddress}`);\ns.end();\n",
+  );
+  const proc = Bun.spawn([...prefix, "bun", script, ...args], {
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
+  const [stdout, stderr, exit] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { stdout, stderr, exit };
+}
+
+describe.concurrent("a connect, named truly (depth/connect.ts), in a process of its own", () => {
+  test("a server that listens: connected, with nothing said; --trace tells each call", async () => {
+    using server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const plain = await runConnect(["localhost", "--port", String(server.port)]);
+    expect([plain.exit, plain.stdout, plain.stderr]).toEqual([0, "connected to 127.0.0.1\n", ""]);
+    const traced = await runConnect(["127.0.0.1", "--port", String(server.port), "--trace"]);
+    expect(traced.exit).toBe(0);
+    expect(traced.stderr).toMatch(/open/);
+  });
+  test("nobody listens on this computer: refused, start the server; exit 1", async () => {
+    const free = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const port = free.port;
+    free.stop(true); // now nobody listens there
+    const { stdout, stderr, exit } = await runConnect(["127.0.0.1", "--port", String(port)]);
+    expect([exit, stdout]).toEqual([1, ""]);
+    expect(stderr).toBe(
+      `Connection refused by 127.0.0.1:${port}: start the server first (nobody listens).\n`,
+    );
+  });
+  test.skipIf(noOffline !== "")(
+    "offline: a name nobody can look up, an IPv4 address with no route, an IPv6 one with no address to send from; exit 1",
+    async () => {
+      const name = await runConnect(["no-such-host.invalid", "--timeout", "2"], OFFLINE);
+      expect([name.exit, name.stdout]).toEqual([1, ""]);
+      expect(name.stderr).toContain('"no-such-host.invalid"');
+      expect(name.stderr.trim().split("\n")).toHaveLength(1);
+      const v4 = await runConnect(["10.1.2.3", "--port", "5000"], OFFLINE);
+      expect([v4.exit, v4.stdout]).toEqual([1, ""]);
+      expect(v4.stderr.split("\n")[0]).toBe(
+        "No route from here to 10.1.2.3: check the address and the network.",
+      );
+      // With no address of its own, IPv6 is as good as off: the line says so.
+      const v6 = await runConnect(["2001:db8::1", "--port", "5000"], OFFLINE);
+      expect([v6.exit, v6.stdout]).toEqual([1, ""]);
+      expect(v6.stderr.split("\n")[0]).toBe(
+        "2001:db8::1 is IPv6, which is off on this computer: use an IPv4 address (127.0.0.1 here).",
+      );
+    },
+    T,
+  );
+});
