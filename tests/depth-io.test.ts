@@ -221,6 +221,10 @@ describe("Python's sendall() (depth/sending.ts)", () => {
   });
 });
 
+// The class server here answers in milliseconds: a test that waits longer has failed (and a
+// mutant that hangs it ends soon).
+const QUICK = 5_000;
+
 /** Lines as they come, with a wait for one that matches. */
 class Lines {
   all: string[] = [];
@@ -308,7 +312,7 @@ describe("the class server, in this process (depth/class-server.ts)", () => {
       ben.socket.terminate(); // a reset
       await cls.stderr.waitFor(new RegExp(`^${ben.name} left abruptly \\(.+\\); 0 connected\\.$`));
     },
-    T,
+    QUICK,
   );
 
   test(
@@ -328,7 +332,7 @@ describe("the class server, in this process (depth/class-server.ts)", () => {
       ana.socket.write("still here\n");
       await cls.stdout.waitFor(/still here$/);
     },
-    T,
+    QUICK,
   );
 
   test(
@@ -342,7 +346,7 @@ describe("the class server, in this process (depth/class-server.ts)", () => {
       await cls.stdout.waitFor(/\uFFFD$/);
       expect(cls.stdout.all.slice(1)).toEqual([`${ana.name}: ab`, `${ana.name}: \uFFFD`]);
     },
-    T,
+    QUICK,
   );
 
   test(
@@ -354,7 +358,7 @@ describe("the class server, in this process (depth/class-server.ts)", () => {
       await cls.stdout.waitFor(/: a/);
       expect(cls.stdout.all[1]).toBe(`${ana.name}: a\\u{1b}[2Jb\\u{202e}`);
     },
-    T,
+    QUICK,
   );
 
   test(
@@ -375,7 +379,7 @@ describe("the class server, in this process (depth/class-server.ts)", () => {
       // Without the rate, the server takes 2 MiB in a few milliseconds.
       expect(performance.now() - start).toBeGreaterThan(500);
     },
-    T,
+    QUICK,
   );
 
   test(
@@ -388,7 +392,7 @@ describe("the class server, in this process (depth/class-server.ts)", () => {
       expect(cls.stderr.all.some((line) => /open/.test(line))).toBe(true);
       expect(cls.stderr.all.some((line) => /data/.test(line))).toBe(true);
     },
-    T,
+    QUICK,
   );
 });
 
@@ -515,7 +519,7 @@ async function runConnect(args: string[], prefix: string[] = []) {
       `import { readClientOptions } from ${depth("options")};\n` +
       "const { host, port } = readClientOptions(process.argv.slice(2));\n" +
       "const s = await connect({ hostname: host, port, socket: { open() {}, data() {} } });\n" +
-      "console.log(`connected to ${s.remoteAddress}`);\ns.end();\n",
+      'console.log("connected to " + s.remoteAddress);\ns.end();\n',
   );
   const proc = Bun.spawn([...prefix, "bun", script, ...args], {
     stdout: "pipe",

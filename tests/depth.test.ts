@@ -10,6 +10,7 @@ import { diagnosis } from "../depth/connect.ts";
 import { visible } from "../depth/escapes.ts";
 import { addressesForOthers, banner, cannotListen } from "../depth/listening.ts";
 import { checkHost, hostAndPort, isThisComputer, lookUp } from "../depth/names.ts";
+import { Notes } from "../depth/notes.ts";
 import {
   firstLine,
   readClientOptions,
@@ -355,7 +356,7 @@ describe("who gets a place in the room (depth/classroom.ts)", () => {
   });
 });
 
-describe("the projector's budget (depth/classroom.ts)", () => {
+describe.concurrent("the projector's budget (depth/classroom.ts)", () => {
   test("a connection shows 20 rows at once, and the rest is held back, not printed", async () => {
     const { room, clients, printed } = classroom(10);
     const flooder = seatFor("10.0.0.1", 1);
@@ -475,7 +476,7 @@ describe("the projector's budget (depth/classroom.ts)", () => {
   });
 });
 
-describe("the depth's lines, word for word (what the mutation run asked for)", () => {
+describe("the depth's lines, word for word (depth/names.ts, depth/listening.ts, depth/connect.ts)", () => {
   test("each mistake about a host says what to type instead", () => {
     expect(() => checkHost("1337")).toThrow(
       '"1337" is not an address: one has four numbers, such as 192.168.1.20 (for a port: --port 1337)',
@@ -560,7 +561,7 @@ describe("the depth's lines, word for word (what the mutation run asked for)", (
   });
 });
 
-describe("the class room's lines (depth/classroom.ts)", () => {
+describe.concurrent("the class room's lines (depth/classroom.ts)", () => {
   test("a newcomer is announced with its port, plainly off a terminal", () => {
     const { room, clients, printed } = classroom(5);
     const student = seatFor("10.0.0.3", 4242);
@@ -721,5 +722,76 @@ describe("rows on the projector, at their edges (depth/projector.ts)", () => {
     const shown = rows(piled, 30);
     expect(shown.join("")).toBe(`e${"\u0301".repeat(4)}${"\\u{301}".repeat(20)}`);
     for (const row of shown) expect(columns(row)).toBeLessThanOrEqual(30);
+  });
+});
+
+/** Waits until a new whole second of performance.now() begins (at most a second). */
+async function nextSecond(): Promise<void> {
+  const now = Math.floor(performance.now() / 1000);
+  while (Math.floor(performance.now() / 1000) === now) await Bun.sleep(5);
+}
+
+describe.concurrent("--trace and the teacher's notes, every line and every second (depth/trace.ts, depth/notes.ts)", () => {
+  test("each call the server and the client meet has its Python, word for word", () => {
+    const lines: string[] = [];
+    const all = { open() {}, data() {}, drain() {}, end() {}, close() {}, error() {} };
+    const server = traced(all, (line) => lines.push(line)) as unknown as Record<
+      string,
+      (...args: unknown[]) => unknown
+    >;
+    const socket = {
+      remoteAddress: "10.0.0.9",
+      remotePort: 7,
+      data: { unsent: new Uint8Array(2) },
+    };
+    server.drain!(socket);
+    server.end!(socket);
+    server.close!(socket, new Error("Connection reset by peer"));
+    server.error!(socket, new Error("EMFILE"));
+    server.data!(socket, "not bytes");
+    const client = traced({ data() {}, drain() {}, close() {} }, (line) => lines.push(line));
+    (client as unknown as Record<string, (...args: unknown[]) => unknown>).close!({});
+    const python = (call: string, step: string) =>
+      `(trace) Bun calls ${call}\n        in Python, ${step}`;
+    expect(lines).toEqual([
+      python("drain(10.0.0.9:7)", "conn.sendall() goes on sending"),
+      python("end(10.0.0.9:7)", "conn.recv(1024) returns b'': not data, break"),
+      python("close(10.0.0.9:7, Connection reset by peer)", "the program goes on after its loop"),
+      python("error(10.0.0.9:7, EMFILE)", "an exception in the loop"),
+      python("data(10.0.0.9:7)", "conn.recv(1024) returns data"),
+      python("close()", "the next s.recv(1024) returns b''"),
+    ]);
+  });
+  test("a name is read once: a socket that loses its port later keeps its name", () => {
+    const socket = { remoteAddress: "10.0.0.3", remotePort: 9 } as { remotePort?: number };
+    const conn = socket as unknown as Socket<unknown>;
+    expect(describeCall("open", conn, [], true)).toBe("10.0.0.3:9");
+    socket.remotePort = undefined; // closed: the system no longer says
+    expect(describeCall("close", conn, [], true)).toBe("10.0.0.3:9");
+    expect(describeCall("close", conn, [new Error("gone")], true)).toBe("10.0.0.3:9, gone");
+  });
+  test("the trace's 20 lines are a second's: the next second has 20 of its own", async () => {
+    await nextSecond(); // the whole of one second ahead
+    const lines: string[] = [];
+    const say = limited((line) => lines.push(line));
+    for (let n = 0; n < 25; n++) say(`line ${n}`);
+    expect(lines).toHaveLength(21);
+    expect(lines[20]).toBe("(trace) more this second: not shown");
+    await nextSecond();
+    say("a new second");
+    expect(lines.slice(21)).toEqual(["a new second"]);
+  });
+  test("the notes' budget is a second's: the next second has its own, and the count comes a second later", async () => {
+    await nextSecond();
+    const said: string[] = [];
+    const notes = new Notes((_fd, line) => said.push(line));
+    for (let n = 0; n < 22; n++) notes.note("resets", `reset ${n}`);
+    expect(said).toHaveLength(20);
+    await nextSecond();
+    notes.note("resets", "a new second");
+    const count = "(and 2 more lines in that second, not printed: 2 of resets)";
+    while (!said.includes(count)) await Bun.sleep(5); // a second after the first left out
+    await Bun.sleep(50); // and no second count line follows
+    expect(said.slice(20).sort()).toEqual([count, "a new second"]);
   });
 });
