@@ -3,6 +3,7 @@
 // needs a process's own standard output and error, it runs a few lines of Bun in a process
 // of its own; the rest runs here. The mutation run reaches each rule through these.
 
+import "./no-exit.ts";
 import { describe, expect, test } from "bun:test";
 import {
   closeSync,
@@ -440,7 +441,9 @@ describe.concurrent("the command line's ends: help, mistakes, standard input and
   test("--help prints the server's options on standard output; exit 0", async () => {
     const { stdout, stderr, exit } = await runOptions('serverOptions(["--help"])');
     expect([exit, stderr]).toEqual([0, ""]);
-    expect(stdout.split("\n")[0]).toBe(SERVER_USAGE);
+    expect(stdout.split("\n")[0]).toBe(
+      "usage: bun server.ts [--host HOST] [--port PORT] [--keep-open [--max-clients N]] [--trace]",
+    );
     expect(stdout).toContain("\n  --keep-open  serve many clients at once until Ctrl-C");
     expect(stdout).not.toContain("ok\n");
   });
@@ -448,7 +451,9 @@ describe.concurrent("the command line's ends: help, mistakes, standard input and
     for (const help of ["--help", "-h"]) {
       const { stdout, stderr, exit } = await runOptions(`clientOptions(["${help}"])`);
       expect([exit, stderr]).toEqual([0, ""]);
-      expect(stdout.split("\n")[0]).toBe(CLIENT_USAGE);
+      expect(stdout.split("\n")[0]).toBe(
+        "usage: bun client.ts [HOST] [--port PORT] [--timeout SECONDS] [--trace]",
+      );
       expect(stdout).toContain("\n  --timeout  seconds to wait for the server each time");
     }
   });
@@ -632,6 +637,59 @@ describe("the class server as a process: its signals, its port (depth/class-serv
       expect(server.stderr).toBe(
         `Port ${other.port} is in use: stop the other server (Ctrl-C), or use another --port.\n`,
       );
+    },
+    T,
+  );
+});
+
+/** A network of its own (unshare -n, its loopback up) set up by `setup`, and a command in it. */
+function inOwnNetwork(setup: string, cmd: string[]) {
+  const script = `ip link set lo up && ${setup} && exec "$@"`;
+  return [...OFFLINE, "sh", "-c", script, "sh", ...cmd];
+}
+
+describe.concurrent("what a connect meets in a network of the test's own (depth/connect.ts, depth/names.ts)", () => {
+  test.skipIf(noOffline !== "")(
+    "an address nobody listens on, elsewhere: refused, with both causes; a route marked unreachable: no computer answers",
+    async () => {
+      // 10.9.9.9 is an address of that network's own (on its loopback), not this computer's name.
+      const setup = "ip addr add 10.9.9.9/32 dev lo && ip route add unreachable 10.8.0.0/16";
+      const prefix = inOwnNetwork(setup, []);
+      const refused = await runConnect(["10.9.9.9", "--port", "5000"], prefix);
+      expect([refused.exit, refused.stdout]).toEqual([1, ""]);
+      expect(refused.stderr).toBe(
+        "Connection refused by 10.9.9.9:5000: start the server, or check --port.\n" +
+          "Nobody listens on port 5000 there, or a firewall says no.\n",
+      );
+      const unreachable = await runConnect(["10.8.1.1", "--port", "5000"], prefix);
+      expect(unreachable.stderr.split("\n")[0]).toBe(
+        "No computer answers at 10.8.1.1: check the address and the network.",
+      );
+      // IPv6 is on there (::1 on its loopback), with no route beyond it.
+      const v6 = await runConnect(["2001:db8::1", "--port", "5000"], prefix);
+      expect(v6.stderr.split("\n")[0]).toBe(
+        "No route from here to 2001:db8::1: check the address and the network.",
+      );
+    },
+    T,
+  );
+  test.skipIf(noOffline !== "")(
+    "a name with an IPv6 and an IPv4 address is looked up as IPv4, as the tutorial's socket does",
+    async () => {
+      using folder = scratch();
+      const hosts = join(folder.dir, "hosts");
+      await Bun.write(hosts, "::1 both.example\n127.0.0.1 both.example\n");
+      const code =
+        `import { lookUp } from ${JSON.stringify(`${ROOT}/depth/names.ts`)};\n` +
+        'console.log(await lookUp("both.example", 5));';
+      const cmd = ["unshare", "-m", "sh", "-c", `mount --bind "$0" /etc/hosts && exec bun -e "$1"`];
+      const proc = Bun.spawn([...OFFLINE, ...cmd, hosts, code], { stdout: "pipe", stderr: "pipe" });
+      const [out, err] = [
+        await new Response(proc.stdout).text(),
+        await new Response(proc.stderr).text(),
+      ];
+      expect([await proc.exited, err]).toEqual([0, ""]);
+      expect(out).toBe("127.0.0.1\n");
     },
     T,
   );

@@ -3,6 +3,7 @@
 // end-to-end tests beside these spawn the real scripts; these let the mutation run reach
 // each rule directly.
 
+import "./no-exit.ts";
 import { describe, expect, test } from "bun:test";
 import type { Socket } from "bun";
 import { Classroom } from "../depth/classroom.ts";
@@ -112,6 +113,20 @@ describe("usage (depth/options.ts, depth/names.ts)", () => {
     expect(mistake(() => readClientOptions(["--colour", "blue"]))).toBe(
       "Unknown option '--colour'",
     );
+    // Three letters from --port (two from "--por"): not near enough to suggest it.
+    expect(mistake(() => readClientOptions(["--pyx"]))).toBe("Unknown option '--pyx'");
+    expect(mistake(() => readClientOptions(["--port", "0"]))).toBe(
+      '--port takes a whole number from 1 to 65535, not "0"',
+    );
+    expect(mistake(() => readClientOptions(["--timeout", "0"]))).toBe(
+      '--timeout takes a number of seconds from 0.001 to 2000000, not "0"',
+    );
+    expect(mistake(() => readServerOptions(["--host"]))).toBe(
+      "--host needs a value after it, such as --host 127.0.0.1",
+    );
+    expect(mistake(() => readServerOptions(["--keep-open", "--max-clients"]))).toBe(
+      "--max-clients needs a value after it, such as --max-clients 30",
+    );
   });
   test("whole numbers and seconds are written in digits, within their bounds", () => {
     expect(whole("0", 0, 9, "--x")).toBe(0);
@@ -172,6 +187,15 @@ describe("the server's lines (depth/listening.ts)", () => {
 });
 
 describe("which diagnosis a failed connect gets (depth/connect.ts)", () => {
+  test("a refusal from ::1 is a refusal, not IPv6 being off", () => {
+    const said = { host: "::1", address: "::1", port: 5000, timeout: 10 };
+    expect(diagnosis({ code: "ECONNREFUSED" }, 10, said)).toBe(
+      "Connection refused by [::1]:5000: start the server first (nobody listens).",
+    );
+    expect(diagnosis({ code: "EADDRNOTAVAIL" }, 10, { ...said, address: "10.0.0.1" })).toBe(
+      "No port of this computer is free to connect from: close some connections.\nOr wait a minute: closed ones hold their ports a while.",
+    );
+  });
   const far = { host: "10.0.0.5", address: "10.0.0.5", port: 1337, timeout: 10 };
   const here = { ...far, host: "127.0.0.1", address: "127.0.0.1" };
   const fail = (code: string, took: number, said = far) => diagnosis({ code }, took, said);
@@ -477,6 +501,16 @@ describe.concurrent("the projector's budget (depth/classroom.ts)", () => {
 });
 
 describe("the depth's lines, word for word (depth/names.ts, depth/listening.ts, depth/connect.ts)", () => {
+  test("names that start like special addresses are names; a number's line says only what fits it", () => {
+    for (const host of ["feb-laptop", "ffion-pc", "230.lab", "fe80.example"])
+      expect(checkHost(host)).toBe(host);
+    expect(() => checkHost("10.20.0")).toThrow(
+      /^"10\.20\.0" is not an address: one has four numbers, such as 192\.168\.1\.20$/,
+    );
+    expect(() => checkHost("1337")).toThrow(
+      /^"1337" is not an address: one has four numbers, such as 192\.168\.1\.20 \(for a port: --port 1337\)$/,
+    );
+  });
   test("each mistake about a host says what to type instead", () => {
     expect(() => checkHost("1337")).toThrow(
       '"1337" is not an address: one has four numbers, such as 192.168.1.20 (for a port: --port 1337)',
@@ -769,6 +803,17 @@ describe.concurrent("--trace and the teacher's notes, every line and every secon
     socket.remotePort = undefined; // closed: the system no longer says
     expect(describeCall("close", conn, [], true)).toBe("10.0.0.3:9");
     expect(describeCall("close", conn, [new Error("gone")], true)).toBe("10.0.0.3:9, gone");
+    const half = { remoteAddress: "10.0.0.4", remotePort: undefined } as unknown as Socket<unknown>;
+    expect(describeCall("open", half, [], true)).toBe("a client reset before it was seen");
+  });
+  test("drain is not told for a socket with data but nothing unsent; the function still runs", () => {
+    const lines: string[] = [];
+    let ran = 0;
+    const wrapped = traced({ data() {}, drain: () => ran++ }, (line) => lines.push(line));
+    const call = wrapped as unknown as Record<string, (...args: unknown[]) => unknown>;
+    call.drain!({ data: {} });
+    call.drain!({ data: undefined });
+    expect([ran, lines]).toEqual([2, []]);
   });
   test("the trace's 20 lines are a second's: the next second has 20 of its own", async () => {
     await nextSecond(); // the whole of one second ahead
@@ -785,11 +830,11 @@ describe.concurrent("--trace and the teacher's notes, every line and every secon
     await nextSecond();
     const said: string[] = [];
     const notes = new Notes((_fd, line) => said.push(line));
-    for (let n = 0; n < 22; n++) notes.note("resets", `reset ${n}`);
+    for (let n = 0; n < 23; n++) notes.note("resets", `reset ${n}`);
     expect(said).toHaveLength(20);
     await nextSecond();
     notes.note("resets", "a new second");
-    const count = "(and 2 more lines in that second, not printed: 2 of resets)";
+    const count = "(and 3 more lines in that second, not printed: 3 of resets)";
     while (!said.includes(count)) await Bun.sleep(5); // a second after the first left out
     await Bun.sleep(50); // and no second count line follows
     expect(said.slice(20).sort()).toEqual([count, "a new second"]);
