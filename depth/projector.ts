@@ -59,9 +59,9 @@ export function* rowsOf(line: string, width: number, visible: (text: string) => 
     if (to < line.length && segments.length > 1) next = from + segments.pop()!.index;
     for (const { segment, index } of segments) {
       const shown = visible(segment);
-      // One character with marks piled on may be many escapes: rows of them, then.
-      for (let at = 0; at < shown.length; at += width) {
-        const piece = shown.slice(at, at + width);
+      // One character with marks piled on may be many escapes, and a run of Hangul jamo is
+      // one character of many wide ones: rows of them, then.
+      for (const piece of pieces(shown, width)) {
         const pieceWidth = segment === "\t" ? TAB_WIDTH : columns(piece);
         if (row !== "" && rowWidth + pieceWidth > width) {
           // After the last space, if the word it leaves fits the next row with this piece.
@@ -99,12 +99,37 @@ export function columns(text: string): number {
   return sum;
 }
 
-/** Where a window of a line for one row ends: never between two halves of a character. */
+/**
+ * Where a window of a line for one row ends: never between two halves of a character (the
+ * segmenter would take a half for a character of its own, and leave the emoji before it cut
+ * short); a character cut in two starts the next window instead (rowsOf()).
+ */
 function windowEnd(line: string, from: number, width: number): number {
   let to = Math.min(line.length, from + (width + 1) * WINDOW_UNITS);
   const last = line.charCodeAt(to - 1);
   if (to < line.length && last >= 0xd800 && last <= 0xdbff) to--; // a high surrogate
   return to;
+}
+
+/** A character's text (escapes shown) in pieces of `width` columns at most; mostly one. */
+function* pieces(shown: string, width: number): Generator<string> {
+  if (columns(shown) <= width) {
+    yield shown;
+    return;
+  }
+  let piece = "";
+  let used = 0; // its columns
+  for (const char of shown) {
+    const needs = columns(char);
+    if (piece !== "" && used + needs > width) {
+      yield piece;
+      piece = "";
+      used = 0;
+    }
+    piece += char;
+    used += needs;
+  }
+  if (piece !== "") yield piece;
 }
 
 /** A client's name as the projector shows it: bold on a terminal. */

@@ -741,7 +741,8 @@ describe("rows on the projector, at their edges (depth/projector.ts)", () => {
     expect(rows("abcde fghij\x1b", 10)).toEqual(["abcde ", "fghij", "\\u{1b}"]);
   });
   test("emoji joined across the end of a window are never cut into pieces, nor surrogates split", () => {
-    const families = "👨\u200d👩\u200d👧".repeat(30); // 8 code units each: windows end inside them
+    // 8 code units each, after one: windows (a multiple of 8 units) end inside them.
+    const families = `a${"👨\u200d👩\u200d👧".repeat(30)}`;
     const shown = rows(families, 10);
     expect(shown.join("")).toBe(families);
     for (const row of shown) expect(row).not.toContain("\\u{");
@@ -750,6 +751,12 @@ describe("rows on the projector, at their edges (depth/projector.ts)", () => {
     for (const width of [10, 13, 16]) {
       for (const row of rows(endless, width)) expect(row).not.toMatch(/\\u\{d[89a-f]/);
     }
+  });
+  test("a run of Hangul jamo is one character of many wide ones: its rows keep within the width", () => {
+    const jamo = "\u1100".repeat(40); // ᄀ: 2 columns each, and one grapheme however long
+    const shown = rows(jamo, 10);
+    expect(shown).toEqual(Array.from({ length: 8 }, () => "\u1100".repeat(5)));
+    for (const row of shown) expect(columns(row)).toBeLessThanOrEqual(10);
   });
   test("a character with more escapes than a row holds takes rows of them, each within the width", () => {
     const piled = `e${"\u0301".repeat(24)}`; // 4 marks shown, 20 as escapes of 7 columns
