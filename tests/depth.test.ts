@@ -847,3 +847,93 @@ describe.concurrent("--trace and the teacher's notes, every line and every secon
     expect(said.slice(20).sort()).toEqual([count, "a new second"]);
   });
 });
+
+describe.concurrent("who makes room, who is shown, who is forgotten: the edges (depth/classroom.ts)", () => {
+  /** Clients in the room, each having spoken, in the order given. */
+  async function spoken(
+    room: Classroom,
+    clients: Set<unknown>,
+    seats: ReturnType<typeof seatFor>[],
+  ) {
+    for (const seat of seats) {
+      clients.add(seat);
+      await room.show(seat, "here");
+      await Bun.sleep(2); // each speaks at its own moment
+    }
+  }
+  test("a tie between addresses goes to the newcomer's own: its own clients are not made to give way to it", async () => {
+    const { room, clients } = classroom(4);
+    const a = [seatFor("10.0.0.1", 1), seatFor("10.0.0.1", 2)];
+    await spoken(room, clients, a);
+    const silentB = seatFor("10.0.0.2", 3);
+    clients.add(silentB); // never spoke
+    await spoken(room, clients, [seatFor("10.0.0.2", 4)]);
+    expect(room.makeRoom(seatFor("10.0.0.1", 5))).toBe(false); // 2 and 2: the same
+    expect(clients.has(silentB)).toBe(true);
+  });
+  test("an address with exactly 2 more places than the newcomer's gives up the one silent longest, not its oldest", async () => {
+    const { room, clients, said } = classroom(2);
+    const [oldest, other] = [seatFor("10.0.0.1", 1), seatFor("10.0.0.1", 2)];
+    await spoken(room, clients, [oldest, other]);
+    await room.show(oldest, "again"); // the oldest spoke last: the other is silent longest
+    expect(room.makeRoom(seatFor("10.0.0.2", 3))).toBe(true);
+    expect([clients.has(oldest), clients.has(other)]).toEqual([true, false]);
+    expect(other.ended).toEqual([
+      "The server is full: your place went to a newcomer, as yours was silent longest, of an address holding many.",
+    ]);
+    expect(said).toContain(
+      "Closed 10.0.0.1:2 to make room for 10.0.0.2:3: it was silent longest, of an address holding many.",
+    );
+  });
+  test("one place more is not enough: 2 of one address and 1 of the newcomer's make no room", async () => {
+    const { room, clients } = classroom(3);
+    await spoken(room, clients, [
+      seatFor("10.0.0.1", 1),
+      seatFor("10.0.0.1", 2),
+      seatFor("10.0.0.2", 3),
+    ]);
+    expect(room.makeRoom(seatFor("10.0.0.2", 4))).toBe(false);
+    expect(clients.size).toBe(3);
+  });
+  test("who leaves is said with how many stay; a newcomer past its address's share is not announced yet", async () => {
+    const { room, clients, printed, said } = classroom(5);
+    const ana = seatFor("10.0.0.7", 1);
+    clients.add(ana);
+    room.announce(ana);
+    clients.delete(ana);
+    room.leave(ana, "left");
+    expect(said).toEqual(["10.0.0.7:1 left; 0 connected."]);
+    room.leave(seatFor("10.0.0.7", 2), ""); // turned away: nothing to say
+    expect(said).toHaveLength(1);
+    // An address whose share is spent: its newcomer's line waits with the rest it holds back.
+    for (let n = 0; n < 50; n++) {
+      const flooder = seatFor("10.0.0.8", 100 + n); // 50 of its bursts: its 1,000 rows
+      clients.add(flooder);
+      await room.show(flooder, "x\n".repeat(25));
+    }
+    const before = printed.length;
+    const late = seatFor("10.0.0.8", 2);
+    clients.add(late);
+    room.announce(late);
+    expect(printed.length).toBe(before);
+    expect(room.holdsBack(late)).toBe(true);
+  });
+  test("an address all of whose clients left, with its share back, is forgotten: 200 addresses leave nothing behind", async () => {
+    const { room, clients } = classroom(300);
+    const seats = Array.from({ length: 200 }, (_, n) => seatFor(`10.1.${n >> 8}.${n & 255}`, 1));
+    const pair = seatFor("10.2.0.1", 2); // an address with two clients
+    for (const seat of [...seats, seatFor("10.2.0.1", 1), pair]) {
+      clients.add(seat);
+      room.announce(seat); // a row of each address's share
+    }
+    await Bun.sleep(200); // 10 rows a second: the row comes back within 0.1 s
+    for (const seat of seats) {
+      clients.delete(seat);
+      room.leave(seat, "left");
+    }
+    clients.delete(pair);
+    room.leave(pair, "left"); // its address still has a client here: kept
+    const addresses = (room as unknown as { addresses: Map<string, unknown> }).addresses;
+    expect([...addresses.keys()]).toEqual(["10.2.0.1"]);
+  });
+});
