@@ -86,7 +86,7 @@ describe("the class server's output (depth/output.ts)", () => {
   });
 
   test.skipIf(process.platform === "win32")(
-    "a full pipe that does not wait (EAGAIN) is tried again until it takes all: nothing lost, in order",
+    "a full pipe that does not wait (EAGAIN) is tried again until it takes all: nothing lost, in order; printed() waits for every output",
     async () => {
       using folder = scratch();
       const fifo = join(folder.dir, "fifo");
@@ -96,6 +96,8 @@ describe("the class server's output (depth/output.ts)", () => {
       const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
       const count = 5000; // 500 KB: more than the pipe holds, less than the 1 MiB limit
       for (let i = 0; i < count; i++) output(writer, numbered(i));
+      const file = openSync(join(folder.dir, "beside"), "w"); // another output, soon done
+      output(file, "beside");
       let settled = false;
       const done = printed().then(() => (settled = true));
       let got = "";
@@ -110,8 +112,11 @@ describe("the class server's output (depth/output.ts)", () => {
         if (got.length < count * 100) expect(settled).toBe(false);
       }
       await done;
+      await printed(); // with everything out, at once
+      closeSync(file);
       closeSync(writer);
       closeSync(reader);
+      expect(readFileSync(join(folder.dir, "beside"), "utf8")).toBe("beside\n");
       expect(got).toBe(Array.from({ length: count }, (_, i) => `${numbered(i)}\n`).join(""));
     },
     T,
@@ -203,6 +208,7 @@ describe("Python's sendall() (depth/sending.ts)", () => {
       const sending = sendAll(client, bytes).then(() => (settled = true));
       expect(settled).toBe(false); // 20 MB does not fit the system's buffers at once
       await sending;
+      expect(client.data.unsent.length).toBe(0); // settled: every byte was handed over
       await allIn.promise;
       expect(received).toBe(size);
       expect(ok).toBe(true);
