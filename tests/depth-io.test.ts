@@ -627,6 +627,7 @@ describe("the class server as a process: its signals, its port (depth/class-serv
         server.proc.kill(signal);
         expect(await server.exit()).toBe(code);
         expect(server.stderr.split("\n").at(-2)).toBe(`Stopped by ${said}.`);
+        expect(server.stderr).not.toContain("\n\nStopped"); // no terminal: no ^C to step off
         await student.waitEnd();
         expect(student.sawEnd()).toBe(true); // a FIN,
         expect(student.closeError()).toBeUndefined(); // not a reset
