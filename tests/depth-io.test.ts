@@ -701,3 +701,43 @@ describe.concurrent("what a connect meets in a network of the test's own (depth/
     T,
   );
 });
+
+describe("the addresses the banner offers (depth/listening.ts), in a network of the test's own", () => {
+  test.skipIf(noOffline !== "")(
+    "IPv4 addresses others can reach, wired and Wi-Fi first: not loopback, link-local or IPv6",
+    async () => {
+      const links = [
+        ["docker0", "172.17.0.1/16"],
+        ["eth0", "10.5.0.2/24"],
+        ["wlan0", "169.254.3.3/16"], // self-assigned: nobody else reaches it
+        ["wlan1", "192.168.7.20/24"],
+      ];
+      const setup = links
+        .map(
+          ([name, address]) =>
+            `ip link add ${name} type veth peer name ${name}p && ip link set ${name}p up && ip link set ${name} up && ip addr add ${address} dev ${name}`,
+        )
+        .join(" && ");
+      const code =
+        `import { addressesForOthers } from ${JSON.stringify(`${ROOT}/depth/listening.ts`)};\n` +
+        "console.log(JSON.stringify(addressesForOthers()));";
+      const cmd = inOwnNetwork(`${setup} && ip addr add 2001:db8::5/64 dev eth0`, [
+        "bun",
+        "-e",
+        code,
+      ]);
+      const proc = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" });
+      const [out, err] = [
+        await new Response(proc.stdout).text(),
+        await new Response(proc.stderr).text(),
+      ];
+      expect([await proc.exited, err]).toEqual([0, ""]);
+      expect(JSON.parse(out)).toEqual([
+        { via: "eth0", address: "10.5.0.2" },
+        { via: "wlan1", address: "192.168.7.20" },
+        { via: "docker0", address: "172.17.0.1" },
+      ]);
+    },
+    T,
+  );
+});
