@@ -24,17 +24,13 @@ const LESSON_TESTS = [
 const DEPTH_TESTS = "tests/depth.test.ts tests/depth-io.test.ts";
 
 type Part = { name: string; mutate: string[]; command: string; timeoutMS: number };
-/**
- * A group of depth modules, and the tests whose names say `depth/<module>.ts`; `more`: the
- * names of end-to-end tests of tests/hardening.test.ts that reach what no test here can.
- */
-function depthPart(name: string, modules: string[], tested = modules, more: string[] = []): Part {
-  const names = [`depth/(${tested.join("|")})\\.ts`, ...more].join("|");
-  const files = more.length > 0 ? `${DEPTH_TESTS} tests/hardening.test.ts` : DEPTH_TESTS;
+/** A group of depth modules, and the tests whose names say `depth/<module>.ts`. */
+function depthPart(name: string, modules: string[], tested = modules): Part {
+  const names = `depth/(${tested.join("|")})\\.ts`;
   return {
     name,
     mutate: modules.map((module) => `depth/${module}.ts`),
-    command: `MUTATING=1 bun test --bail ${files} -t '${names}'`,
+    command: `MUTATING=1 bun test --bail ${DEPTH_TESTS} -t '${names}'`,
     timeoutMS: 5000,
   };
 }
@@ -46,11 +42,7 @@ const PARTS: Part[] = [
     command: `MUTATING=1 bun test --bail --parallel=3 ${LESSON_TESTS.map((t) => `tests/${t}.test.ts`).join(" ")}`,
     timeoutMS: 10000,
   },
-  // A connection reset before the server takes it, and no descriptor left: end to end.
-  depthPart("depth-class", ["class-server", "output", "sending"], undefined, [
-    "reset before the server accepts them",
-    "out of file descriptors",
-  ]),
+  depthPart("depth-class", ["class-server", "output", "sending"]),
   depthPart("depth-options", ["options", "names"]),
   depthPart("depth-connect", ["connect", "listening"]),
   depthPart("depth-trace", ["trace", "notes"], ["trace", "notes", "classroom"]),

@@ -726,6 +726,10 @@ describe("rows on the projector, at their edges (depth/projector.ts)", () => {
     expect(rows("a\x1bb", 80)).toEqual(["a\\u{1b}b"]);
     expect(rows("a\tb", 80)).toEqual(["a\tb"]);
   });
+  test("rows cut where they are full say where in the line each starts", () => {
+    const line = "abcdefghijklmnopqrstuvwxyz";
+    expect([...rowsOf(line, 10, visible)].map((row) => row.start)).toEqual([0, 10, 20]);
+  });
   test("words stay whole where a space falls in the row's second half, exactly half included", () => {
     expect(rows("hello world again", 8)).toEqual(["hello ", "world ", "again"]);
     expect([...rowsOf("hello world again", 8, visible)].map((row) => row.start)).toEqual([
@@ -737,6 +741,8 @@ describe("rows on the projector, at their edges (depth/projector.ts)", () => {
   test("the word after a space goes to the next row when it fits there exactly, escapes counted", () => {
     // "fghi" and \u{1b} (6 columns) are 10 columns: the next row, whole.
     expect(rows("abcde fghi\x1b", 10)).toEqual(["abcde ", "fghi\\u{1b}"]);
+    // The word and the escape would not fit a row together: the row is cut where it is full.
+    expect(rows("abcd fghij\x1b", 10)).toEqual(["abcd fghij", "\\u{1b}"]);
     // One column more, and the escape cannot join the word: it starts a row of its own.
     expect(rows("abcde fghij\x1b", 10)).toEqual(["abcde ", "fghij", "\\u{1b}"]);
   });
