@@ -31,9 +31,11 @@ import {
   hasIPv6Loopback,
   noOffline,
   OFFLINE,
+  PYTHON,
   ROOT,
   rawConnect,
   SERVER,
+  spawn,
   spawnScript,
   startServer,
   T,
@@ -400,6 +402,36 @@ describe("the class server, in this process (depth/class-server.ts)", () => {
     QUICK,
   );
 
+  test.skipIf(!PYTHON || process.platform === "win32")(
+    "connections reset before the server takes them are each said plainly, and serving goes on",
+    async () => {
+      using cls = classServer();
+      // Python connects and resets (SO_LINGER 0) while this process's event loop waits for
+      // it (spawnSync): the server then takes connections that are already gone.
+      const reset = Bun.spawnSync([
+        PYTHON!,
+        "-c",
+        "import socket, struct, sys\n" +
+          "for _ in range(5):\n" +
+          "  s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\n" +
+          "  s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))\n" +
+          "  s.close()",
+        String(cls.server.port),
+      ]);
+      expect(reset.exitCode).toBe(0);
+      const ana = await student(cls.server.port);
+      ana.socket.write("still served\n");
+      await cls.stdout.waitFor(/still served$/);
+      const resets = cls.stderr.all.filter((line) => line.includes("reset"));
+      expect(resets.length).toBeGreaterThan(0);
+      for (const line of resets) {
+        expect(line).toBe("A client reset its connection before the server could take it.");
+      }
+      expect(cls.stdout.all.join("\n")).not.toContain("undefined");
+    },
+    QUICK,
+  );
+
   test.skipIf(!hasIPv6Loopback)(
     "listening on every IPv6 address (::), an IPv4 student is named by its IPv4 address",
     async () => {
@@ -612,7 +644,7 @@ describe.concurrent("a connect, named truly (depth/connect.ts), in a process of 
   );
 });
 
-describe("the class server as a process: its signals, its port (depth/class-server.ts)", () => {
+describe("the class server as a process: its signals, its port, its descriptors (depth/class-server.ts)", () => {
   for (const [signal, code, said] of [
     ["SIGINT", 130, "Ctrl-C"],
     ["SIGTERM", 143, "SIGTERM"],
@@ -635,6 +667,28 @@ describe("the class server as a process: its signals, its port (depth/class-serv
       T,
     );
   }
+  waiting.skipIf(process.platform !== "linux" || !Bun.which("prlimit"))(
+    "out of file descriptors: each connection over the limit is closed with a line saying what to do",
+    async () => {
+      const limit = ["prlimit", "--nofile=40:40", "bun", SERVER, "--port", "0", "--keep-open"];
+      const server = spawn(limit);
+      const port = Number((await server.waitFor(/Listening on [^\s;]*:(\d+)/))[1]);
+      const peers = await Promise.all(Array.from({ length: 50 }, () => rawConnect(port)));
+      for (const peer of peers) peer.socket.write("hi");
+      const answered = (peer: (typeof peers)[number]) => peer.received() === "Got it!";
+      await Promise.all(
+        peers.map((peer) =>
+          peer.waitUntil(() => answered(peer) || peer.closed(), "reply or close"),
+        ),
+      );
+      const closed = peers.length - peers.filter(answered).length;
+      expect(closed).toBeGreaterThan(0);
+      const line =
+        /Closed 127\.0\.0\.1:\d+ after an error: no file descriptor left: raise ulimit -n\n/g;
+      await server.waitForCount(line, closed);
+    },
+    T,
+  );
   waiting(
     "a port in use: one line that says what to do; exit 1",
     async () => {
