@@ -7,7 +7,7 @@
 //   bun run mutate            every part
 //   bun run mutate depth      only the parts whose name starts so (lesson, depth-room, ...)
 
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 const ROOT = join(import.meta.dir, "..");
@@ -75,6 +75,7 @@ for (const part of chosen) {
     tempDirName: ".stryker-tmp",
     cleanTempDir: "always",
   };
+  rmSync(join(REPORTS, `${part.name}.json`), { force: true }); // no last run's score for this one
   const file = join(REPORTS, `${part.name}.config.json`);
   await Bun.write(file, JSON.stringify(config, null, 2));
   console.error(`\n== ${part.name}: ${part.mutate.join(", ")}`);
