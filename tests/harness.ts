@@ -25,7 +25,9 @@ export const ROOT = join(import.meta.dir, "..");
 export const SERVER = join(ROOT, "server.ts");
 export const CLIENT = join(ROOT, "client.ts");
 export const PROMPT = "Type your msg here: ";
-export const T = 15_000; // every test's timeout, in milliseconds
+// Every test's timeout, in milliseconds. Under mutation testing a mutant that hangs a script
+// should fail its test soon: the longest test of the lesson's part takes about 4 s.
+export const T = process.env.MUTATING === "1" ? 8_000 : 15_000;
 
 /** What one test started: cleanUp() ends all of it, and nothing of another test's. */
 class Scope {
