@@ -459,6 +459,8 @@ describe("the class server", () => {
       await peer.waitFor(/Got it!/);
       peer.socket.end();
       await server.waitFor(/left; 0 connected/);
+      // Standard output has its own queue: its rows may come after the line on error.
+      await server.waitFor(/: two\n/, "stdout");
       const lines = server.stdout.trim().split("\n");
       expect(lines).toHaveLength(3);
       expect(lines[1]).toMatch(/^127\.0\.0\.1:\d+: one$/);
