@@ -25,9 +25,13 @@ export const ROOT = join(import.meta.dir, "..");
 export const SERVER = join(ROOT, "server.ts");
 export const CLIENT = join(ROOT, "client.ts");
 export const PROMPT = "Type your msg here: ";
-// Every test's timeout, in milliseconds. Under mutation testing a mutant that hangs a script
-// should fail its test soon: the longest test of the lesson's part takes about 4 s.
-export const T = process.env.MUTATING === "1" ? 8_000 : 15_000;
+// Every test's timeout, and a wait's for a line or a close, in milliseconds. Under mutation
+// testing a mutant that hangs a script should fail soon: bun test --parallel=3 goes on to
+// each worker's next file after a failure, so a hung mutant costs a wait in each file. The
+// longest test of the lesson's part takes about 4 s; its waits, under 100 ms.
+const mutating = process.env.MUTATING === "1";
+export const T = mutating ? 8_000 : 15_000;
+const WAIT = mutating ? 3_000 : 5_000;
 
 /** What one test started: cleanUp() ends all of it, and nothing of another test's. */
 class Scope {
@@ -188,7 +192,7 @@ export class Running {
   async waitFor(
     pattern: RegExp,
     where: "stderr" | "stdout" = "stderr",
-    ms = 5000,
+    ms = WAIT,
   ): Promise<RegExpMatchArray> {
     let match: RegExpMatchArray | null = null;
     await this.waitUntil(
@@ -207,7 +211,7 @@ export class Running {
     pattern: RegExp,
     count: number,
     where: "stderr" | "stdout" = "stderr",
-    ms = 5000,
+    ms = WAIT,
   ) {
     const global = new RegExp(pattern.source, "g");
     const seen = () => this[where].match(global)?.length ?? 0;
@@ -215,7 +219,7 @@ export class Running {
   }
 
   /** Waits until `done()` is true, checked each time output arrives; fails as waitFor does. */
-  async waitUntil(done: () => boolean, what: string, ms = 5000): Promise<void> {
+  async waitUntil(done: () => boolean, what: string, ms = WAIT): Promise<void> {
     const deadline = Date.now() + ms;
     let ended = false;
     this.done.then(() => (ended = true));
@@ -348,15 +352,15 @@ export async function rawConnect(port: number, host = "127.0.0.1") {
     sawEnd: () => sawEnd,
     closeError: () => closeError,
     /** Waits until the text received so far matches. */
-    waitFor: (pattern: RegExp, ms = 5000) =>
+    waitFor: (pattern: RegExp, ms = WAIT) =>
       until(() => pattern.test(received), `no ${pattern} from the peer`, ms),
     /** Waits until the peer has finished sending (an orderly end, a FIN). */
-    waitEnd: (ms = 5000) =>
+    waitEnd: (ms = WAIT) =>
       until(() => sawEnd || isClosed, "the peer did not end the connection", ms),
     /** Waits until the peer has closed the connection. */
-    waitClosed: (ms = 5000) => until(() => isClosed, "the peer did not close", ms),
+    waitClosed: (ms = WAIT) => until(() => isClosed, "the peer did not close", ms),
     /** Waits until `done()` holds: what it waits for is named in the failure. */
-    waitUntil: (done: () => boolean, what: string, ms = 5000) => until(done, `no ${what}`, ms),
+    waitUntil: (done: () => boolean, what: string, ms = WAIT) => until(done, `no ${what}`, ms),
   };
 }
 
@@ -478,7 +482,7 @@ export function spawnInTerminal(cmd: string[], cols: number, env: Record<string,
     proc,
     screen: () => screen,
     /** Waits until what the terminal shows matches, failing after `ms`. */
-    async waitFor(pattern: RegExp, ms = 5000): Promise<RegExpMatchArray> {
+    async waitFor(pattern: RegExp, ms = WAIT): Promise<RegExpMatchArray> {
       const deadline = Date.now() + ms;
       while (true) {
         const match = screen.match(pattern);
