@@ -66,7 +66,11 @@ export class ClassServer {
       console.error(cannotListen(problem, options.host, options.port));
       process.exit(1);
     }
-    output(2, banner(options.host, this.server.port)); // in one write
+  }
+
+  /** "Listening on", and how others connect: in one write, once Ctrl-C is taken care of. */
+  sayListening(): void {
+    this.io.output(2, banner(this.options.host, this.server.port));
   }
 
   /** The port it listens on (the one the system picked, for --port 0). */
@@ -169,5 +173,6 @@ if (process.argv.includes("--keep-open")) {
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(signal, () => server.stop(signal));
   }
+  server.sayListening(); // after: a Ctrl-C the moment it is read still says "Stopped"
   await new Promise<never>(() => {});
 }

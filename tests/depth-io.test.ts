@@ -281,6 +281,7 @@ function classServer(maxClients = 100, more: Partial<ServerOptions> = {}) {
     printed: () => Promise.resolve(),
   };
   const server = new ClassServer(options, io);
+  server.sayListening();
   return { server, stdout, stderr, [Symbol.dispose]: () => server.close() };
 }
 
