@@ -39,7 +39,9 @@ const PARTS: Part[] = [
   {
     name: "lesson",
     mutate: ["server.ts", "client.ts"],
-    command: `MUTATING=1 bun test --bail --parallel=3 ${LESSON_TESTS.map((t) => `tests/${t}.test.ts`).join(" ")}`,
+    // One process, not --parallel: --bail then ends the run at the first failure, where
+    // each worker of a parallel run went on to its next file (a killed mutant cost 10-30 s).
+    command: `MUTATING=1 bun test --bail ${LESSON_TESTS.map((t) => `tests/${t}.test.ts`).join(" ")}`,
     timeoutMS: 10000,
   },
   depthPart("depth-class", ["class-server", "output", "sending"]),
