@@ -590,6 +590,39 @@ describe("bytes at the edges: split characters, unasked data, a stuck send, Ctrl
     T,
   );
 
+  test(
+    "300 KB unasked while the prompt waits, then our goodbye: the client reads on from where it stopped, to the server's close",
+    async () => {
+      const words = Buffer.from(`${"B".repeat(300_000)}Bye!`);
+      let left = Buffer.alloc(0);
+      const allWritten = Promise.withResolvers<void>();
+      const more = (s: { write: (b: Uint8Array) => number }) => {
+        left = left.subarray(Math.max(0, s.write(left)));
+        if (left.length === 0) allWritten.resolve();
+      };
+      using talker = listen({
+        data(s) {
+          s.write("Got it!");
+          left = words; // then, unasked, more than the client keeps before it stops reading
+          more(s);
+        },
+        drain: (s) => void (left.length > 0 && more(s)),
+        end: (s) => void s.end(),
+      });
+      const client = startClient(["--port", String(talker.port), "--timeout", "3"]);
+      client.proc.stdin!.write("hi\n");
+      await client.waitFor(/Got it!/, "stdout");
+      await allWritten.promise; // in the system's buffers: the client has stopped reading
+      client.proc.stdin!.end(); // the student ends the input
+      expect(await client.exit()).toBe(0);
+      expect(client.stderr).toBe("");
+      // Each piece printed as it came, the reply's with it: every byte, in order.
+      const printed = client.stdout.replaceAll("\n", "").replaceAll(PROMPT, "");
+      expect(printed).toBe(`Got it!${words}`);
+    },
+    T,
+  );
+
   test.skipIf(!onLinux)(
     "after our goodbye, a server that never stops talking: memory stays bounded, the client gives up within --timeout",
     async () => {
