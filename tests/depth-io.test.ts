@@ -57,6 +57,17 @@ function runOutput(script: string, stdout: "pipe" | "ignore" = "pipe") {
   return Bun.spawn(["bun", "-e", code], { stdout, stderr: "pipe", stdin: "ignore" });
 }
 
+/** Runs a command to its end: its standard output and error, and its exit code. */
+async function finished(cmd: string[]) {
+  const proc = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const [stdout, stderr, exit] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { stdout, stderr, exit };
+}
+
 describe("the class server's output (depth/output.ts)", () => {
   test("lines come out whole, each with its newline, in the order given; printed() waits for them", async () => {
     using folder = scratch();
@@ -467,13 +478,7 @@ async function runOptions(call: string, shell = "", prefix: string[] = []) {
   // `shell` redirects the process's own standard input or output, as a student's would be.
   const cmd =
     shell === "" ? ["bun", "-e", code] : ["bash", "-c", `exec bun -e "$0" ${shell}`, code];
-  const proc = Bun.spawn([...prefix, ...cmd], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
-  const [stdout, stderr, exit] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { stdout, stderr, exit };
+  return finished([...prefix, ...cmd]);
 }
 
 describe.concurrent("the command line's ends: help, mistakes, standard input and output (depth/options.ts)", () => {
@@ -589,17 +594,7 @@ async function runConnect(args: string[], prefix: string[] = []) {
       "const s = await connect({ hostname: host, port, socket: { open() {}, data() {} } });\n" +
       'console.log("connected to " + s.remoteAddress);\ns.end();\n',
   );
-  const proc = Bun.spawn([...prefix, "bun", script, ...args], {
-    stdout: "pipe",
-    stderr: "pipe",
-    stdin: "ignore",
-  });
-  const [stdout, stderr, exit] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { stdout, stderr, exit };
+  return await finished([...prefix, "bun", script, ...args]);
 }
 
 describe.concurrent("a connect, named truly (depth/connect.ts), in a process of its own", () => {
@@ -745,12 +740,8 @@ describe.concurrent("what a connect meets in a network of the test's own (depth/
         `import { lookUp } from ${JSON.stringify(`${ROOT}/depth/names.ts`)};\n` +
         'console.log(await lookUp("both.example", 5));';
       const cmd = ["unshare", "-m", "sh", "-c", `mount --bind "$0" /etc/hosts && exec bun -e "$1"`];
-      const proc = Bun.spawn([...OFFLINE, ...cmd, hosts, code], { stdout: "pipe", stderr: "pipe" });
-      const [out, err] = [
-        await new Response(proc.stdout).text(),
-        await new Response(proc.stderr).text(),
-      ];
-      expect([await proc.exited, err]).toEqual([0, ""]);
+      const { stdout: out, stderr: err, exit } = await finished([...OFFLINE, ...cmd, hosts, code]);
+      expect([exit, err]).toEqual([0, ""]);
       expect(out).toBe("127.0.0.1\n");
     },
     T,
@@ -781,12 +772,8 @@ describe("the addresses the banner offers (depth/listening.ts), in a network of 
         "-e",
         code,
       ]);
-      const proc = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" });
-      const [out, err] = [
-        await new Response(proc.stdout).text(),
-        await new Response(proc.stderr).text(),
-      ];
-      expect([await proc.exited, err]).toEqual([0, ""]);
+      const { stdout: out, stderr: err, exit } = await finished(cmd);
+      expect([exit, err]).toEqual([0, ""]);
       expect(JSON.parse(out)).toEqual([
         { via: "eth0", address: "10.5.0.2" },
         { via: "wlan1", address: "192.168.7.20" },
