@@ -461,13 +461,22 @@ describe("a stalled terminal stalls nobody", () => {
     "alone, the server reads no more while its output waits: the client's goodbye comes once a slow pipe took every chunk, and nothing is left out",
     async () => {
       const port = String(freePort());
-      const shell = spawnShell(`bun "$1" --port "$2" | (sleep 1; cat)`, SERVER, port);
+      // The pipe's reader starts once a file appears: a second after the line is sent.
+      const go = join(tmpdir(), `sob-go-${process.pid}-${port}`);
+      const reader = `(until [ -e "$3" ]; do sleep 0.02; done; cat)`;
+      const shell = spawnShell(`bun "$1" --port "$2" | ${reader}`, SERVER, port, go);
       await shell.waitFor(/Listening on/);
       const line = "m".repeat(1 << 20);
       const sent = performance.now();
-      const client = await runClient(["--port", port], `${line}\n`);
-      expect(client.code).toBe(0);
-      expect(performance.now() - sent).toBeGreaterThan(700); // the server waited for the pipe
+      const wake = setTimeout(() => writeFileSync(go, ""), 1000);
+      try {
+        const client = await runClient(["--port", port], `${line}\n`);
+        expect(client.code).toBe(0);
+      } finally {
+        clearTimeout(wake);
+        rmSync(go, { force: true });
+      }
+      expect(performance.now() - sent).toBeGreaterThan(900); // the server waited for the pipe
       expect(await shell.exit()).toBe(0);
       // Each chunk read is printed on a line of its own, as Python's print(data) would.
       expect(shell.stdout.replaceAll("\n", "")).toBe(`Connection from : 127.0.0.1${line}`);
