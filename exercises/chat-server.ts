@@ -79,11 +79,7 @@ const server = Bun.listen<Person>({
       inTurn(conn);
     },
     drain: flush, // the slow reader read some: send what waits
-    close(conn) {
-      clearTimeout(conn.data.timer);
-      const wasHere = people.delete(conn); // not if bye() sent it away
-      if (wasHere && conn.data.name) everyone(`* ${conn.data.name} left`, conn);
-    },
+    close: (conn) => left(conn),
   },
 });
 output(2, `Chat on port ${server.port}: bun exercises/chat-client.ts --port ${server.port}`);
@@ -151,7 +147,14 @@ function send(conn: Socket<Person>, line: string): void {
 function flush(conn: Socket<Person>): void {
   while (conn.data.waiting.length > 0) {
     const head = conn.data.waiting[0]!;
-    const written = Math.max(conn.write(head), 0); // -1: closing
+    const written = conn.write(head);
+    // -1: the person is gone (their computer reset the connection). Bun may never call
+    // close() for a socket we paused, so they leave here; what waits for them is dropped.
+    if (written < 0) {
+      left(conn);
+      conn.terminate();
+      return;
+    }
     conn.data.waitingBytes -= written;
     if (written < head.length) {
       conn.data.waiting[0] = head.subarray(written);
@@ -159,6 +162,14 @@ function flush(conn: Socket<Person>): void {
     }
     conn.data.waiting.shift();
   }
+}
+
+/** A person left (or was found gone): the others are told, once. */
+function left(conn: Socket<Person>): void {
+  clearTimeout(conn.data.timer);
+  Object.assign(conn.data, { waiting: [], waitingBytes: 0 });
+  const wasHere = people.delete(conn); // not if bye() sent it away
+  if (wasHere && conn.data.name) everyone(`* ${conn.data.name} left`, conn);
 }
 
 /** Disconnects one person, and tells the others why. */

@@ -105,7 +105,7 @@ describe("lesson 3: the chat", () => {
   );
 
   test(
-    "one who never reads is disconnected once 64 KiB wait for it; the others are told and go on (bun exercises/never-reads.ts, the demo)",
+    "one who never reads is disconnected once 64 KiB wait for it; the others are told and go on, and when they leave they are said to have left (bun exercises/never-reads.ts, the demo)",
     async () => {
       const { server, port } = await startChat();
       const ada = await join_(port, "Ada");
@@ -117,6 +117,11 @@ describe("lesson 3: the chat", () => {
       );
       await ada.waitFor(/\* Sleeper was too slow to read, and was disconnected\n/);
       await server.waitFor(/Sleeper was too slow to read: disconnected\./); // written in turn
+      // The demo has ended: its talkers are gone, some of them paused by the server (their
+      // lines wait their turn). Each is said to have left, none to have been too slow.
+      const departures = () => ada.received().match(/\* Talker \d+ (left|.*disconnected)\n/g);
+      await ada.waitUntil(() => (departures()?.length ?? 0) >= 10, "10 talkers' departures");
+      expect(departures()!.filter((line) => !line.endsWith(" left\n"))).toEqual([]);
       expect(server.stderr).not.toContain("Talker"); // those who read stay
       const bob = await join_(port, "Bob");
       await ada.waitFor(/\* Bob joined\n/); // the chat goes on
