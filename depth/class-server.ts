@@ -31,7 +31,7 @@ type Client = {
 
 const GOT_IT = new TextEncoder().encode("Got it!"); // the tutorial's reply
 const IPV4_OVER_IPV6 = /^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/; // an IPv4 client of "::"
-const KEEPALIVE = 20_000; // ms of silence before the system checks a client is there
+const KEEPALIVE = 10_000; // ms of silence before the system checks a client is there
 const STOP_WAIT = 500; // ms Ctrl-C waits for output that a stopped terminal won't take
 const HELD_RATE = 2 * 2 ** 20; // bytes a second read from a sender whose text is held back
 

@@ -305,7 +305,8 @@ describe("the whole class at once (--keep-open)", () => {
     "two clients that flood at once take turns: the server reads a chunk of each in turn",
     async () => {
       // Each sends 32 MB; the server answers each chunk it reads with one "Got it!". Sampled
-      // every millisecond, neither one's count of replies runs far ahead of the other's.
+      // every millisecond, 1,000 times while both send, neither one's count of replies runs
+      // far ahead of the other's.
       const server = await startServer(["--keep-open"]);
       const a = await rawConnect(server.port);
       const b = await rawConnect(server.port);
@@ -314,15 +315,18 @@ describe("the whole class at once (--keep-open)", () => {
       let bothSending = true;
       let samples = 0;
       let worst = 1; // the least share of the one behind, while both had bytes waiting
+      let enough = () => {};
+      const sampled = new Promise<void>((settle) => (enough = settle));
       const sampler = setInterval(() => {
         const fewer = Math.min(replies(a), replies(b));
         const more = Math.max(replies(a), replies(b));
         if (!bothSending || more < 20) return;
-        samples++;
         worst = Math.min(worst, fewer / more);
+        if (++samples === 1000) enough();
       }, 1);
-      await Promise.race([a.sendAll(flood("a")), b.sendAll(flood("b"))]);
-      bothSending = false; // the kernel has taken all of one of them: the end is near
+      // Until the kernel has taken all of one of them (the end is near), or enough samples.
+      await Promise.race([a.sendAll(flood("a")), b.sendAll(flood("b")), sampled]);
+      bothSending = false;
       clearInterval(sampler);
       expect(samples).toBeGreaterThan(5);
       expect(worst).toBeGreaterThan(0.3); // one at a time gives 0.1
