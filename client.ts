@@ -6,7 +6,7 @@
 // Bun.connect is built in (https://bun.sh/docs/api/tcp): we import its types.
 import type { Socket } from "bun";
 
-const { host, port, timeout } = await readOptions(); // the command line
+const { host, port, timeout, trace } = await readOptions(); // the command line
 const decoder = new TextDecoder(); // keeps half a character until the rest
 let unread = ""; // what the server sent that recv() has not taken yet
 let wake = () => {}; // lets a recv() that waits look again
@@ -23,7 +23,7 @@ process.stdout.on("error", () => {}); // output closed early is fine
 // s.connect(('127.0.0.1', 1337))
 // Bun does both in one call (depth/connect.ts, if here: failures told truly).
 const events = { data: onData, drain: flush, close: onClose }; // called later
-const { connect }: typeof Bun = (await depth("connect")) ?? Bun;
+const { connect }: typeof Bun = (await depth("connect", trace)) ?? Bun;
 const connecting = connect({ hostname: host, port, socket: events });
 const s = await within("answer", connecting);
 // Step 4: read a message
@@ -141,7 +141,7 @@ async function readOptions() {
   const alone = option === "--port" && /^\d{1,5}$/.test(port) && !rest.length;
   const options = await depth("options", !alone); // needed for more than that
   if (options) return options.clientOptions(process.argv.slice(2));
-  return { host, port: Number(port), timeout: 10 };
+  return { host, port: Number(port), timeout: 10, trace: false };
 }
 async function depth(name: string, needed = false) {
   const path = `${import.meta.dir}/depth/${name}.ts`;

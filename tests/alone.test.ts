@@ -2,9 +2,9 @@
 // keeps the lesson's promises with no depth/ beside it (README: "What each person needs").
 
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   answered,
   CLIENT,
@@ -12,6 +12,8 @@ import {
   copiedAlone,
   freePort,
   hasStackTrace,
+  noOffline,
+  OFFLINE,
   oneLine,
   POSIX,
   PROMPT,
@@ -157,7 +159,68 @@ describe("each lesson script alone keeps the lesson's promises", () => {
       });
       expect(await second.exit()).toBe(1);
       expect(hasStackTrace(second.stderr)).toBe(false);
-      expect(second.stderr.trim().split("\n")).toHaveLength(1);
+      expect(oneLine(second.stderr)).toMatch(
+        new RegExp(`^.*: is port ${server.port} taken\\? Try another --port\\.$`),
+      );
+    },
+    T,
+  );
+
+  test(
+    "a host may come first, as in the tutorial's ('127.0.0.1', 1337): the client copied alone takes it",
+    async () => {
+      const server = await aloneServer();
+      const client = aloneClient(["127.0.0.1", "--port", String(server.port)], "hi\n");
+      expect(await client.exit()).toBe(0);
+      expect(client.stdout).toBe(answered(1) + PROMPT);
+      expect(await server.exit()).toBe(0);
+    },
+    T,
+  );
+
+  test.skipIf(noOffline !== "")(
+    "with no arguments at all, both meet on the tutorial's port, 1337, on this computer (in a network of their own, where 1337 is free)",
+    async () => {
+      const shell = "ip link set lo up && exec bun --no-install server.ts";
+      const server = spawn([...OFFLINE, "sh", "-c", shell], { cwd: serverCopy.dir });
+      await server.waitFor(/^Listening on port 1337$/m);
+      const itsNetwork = `--net=/proc/${server.proc.pid}/ns/net`;
+      const client = spawn(["nsenter", itsNetwork, "bun", "--no-install", "client.ts"], {
+        cwd: clientCopy.dir,
+        stdin: new Blob(["hello\n"]),
+      });
+      expect(await client.exit()).toBe(0);
+      expect(client.stdout).toBe(answered(1) + PROMPT);
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe("Connection from : 127.0.0.1\nhello\n");
+    },
+    T,
+  );
+});
+
+describe("a folder depth/ with a module missing", () => {
+  // options.ts (and the names.ts it needs) alone in depth/: the options are read, but the
+  // module a feature needs is not there.
+  const dir = mkdtempSync(join(tmpdir(), "sob-partial-"));
+  for (const file of ["server.ts", "client.ts", "depth/options.ts", "depth/names.ts"]) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    copyFileSync(join(ROOT, file), join(dir, file));
+  }
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test(
+    "a feature whose module is missing says so in one line, exit 2: --keep-open and --trace of the server, --trace of the client",
+    async () => {
+      for (const [script, args] of [
+        ["server.ts", ["--keep-open", "--port", "0"]], // depth/class-server.ts
+        ["server.ts", ["--trace", "--port", "0"]], // depth/trace.ts
+        ["client.ts", ["--trace", "--port", String(freePort())]], // depth/connect.ts
+      ] as const) {
+        const run = spawn(["bun", "--no-install", script, ...args], { cwd: dir });
+        expect(await run.exit()).toBe(2);
+        expect(oneLine(run.stderr)).toMatch(/^Alone, (server|client)\.ts takes .*depth\//);
+        expect(run.stdout).toBe("");
+      }
     },
     T,
   );
