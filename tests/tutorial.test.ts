@@ -8,6 +8,7 @@ import {
   answered,
   CLIENT,
   cleanUp,
+  hasIPv6Loopback,
   hasStackTrace,
   oneLine,
   POSIX,
@@ -28,6 +29,18 @@ import {
 afterEach(cleanUp);
 
 describe("the tutorial, on one computer", () => {
+  test.skipIf(!hasIPv6Loopback)(
+    "with --host ::, an IPv4 client is shown by its IPv4 address (127.0.0.1), as Python shows it, not as ::ffff:127.0.0.1",
+    async () => {
+      const server = await startServer(["--host", "::"]);
+      const client = await runClient(["127.0.0.1", "--port", String(server.port)], "hi\n");
+      expect(client.code).toBe(0);
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout).toBe("Connection from : 127.0.0.1\nhi\n");
+    },
+    T,
+  );
+
   test(
     "server and client print exactly what the tutorial's programs print",
     async () => {
