@@ -137,13 +137,13 @@ async function readOptions() {
   const args = process.argv.slice(2);
   // A bare number is no host: 1337 would be 0.0.5.57.
   if (!/^[^-\d]|^(\d+\.){3}\d+$/.test(args[0] ?? "")) args.unshift("127.0.0.1");
-  const [host = "", option = "--port", port = "1337", ...rest] = args;
+  const [host, option = "--port", port = "1337", ...rest] = args;
   const alone = option === "--port" && /^\d{1,5}$/.test(port) && !rest.length;
   const options = await depth("options", !alone); // needed for more than that
   if (options) return options.clientOptions(process.argv.slice(2));
   return { host, port: Number(port), timeout: 10, trace: false };
 }
-async function depth(name: string, needed = false) {
+async function depth(name: string, needed: boolean) {
   const path = `${import.meta.dir}/depth/${name}.ts`;
   if (await Bun.file(path).exists()) return import(path);
   if (needed) quit(2, "Alone, client.ts takes [HOST] [--port N]: copy depth/.");

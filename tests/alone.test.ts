@@ -21,6 +21,7 @@ import {
   rawConnect,
   SERVER,
   spawn,
+  spawnShell,
   T,
 } from "./harness";
 
@@ -193,6 +194,27 @@ describe("each lesson script alone keeps the lesson's promises", () => {
       expect(client.stdout).toBe(answered(1) + PROMPT);
       expect(await server.exit()).toBe(0);
       expect(server.stdout).toBe("Connection from : 127.0.0.1\nhello\n");
+    },
+    T,
+  );
+});
+
+describe("each lesson script alone, its output closed early", () => {
+  test.skipIf(!POSIX)(
+    "the client's standard output closed early (| head -c 30): no EPIPE, no stack trace; exit 0, and every message still sent",
+    async () => {
+      const server = await aloneServer();
+      const shell = spawnShell(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's, not a template
+        'cd "$1" && seq 1 2000 | bun --no-install client.ts --port "$2" | head -c 30; echo "client exit: ${PIPESTATUS[1]}" >&2',
+        clientCopy.dir,
+        String(server.port),
+      );
+      expect(await shell.exit()).toBe(0);
+      expect(shell.stdout).toBe(`${PROMPT}Got it!\n${PROMPT}`.slice(0, 30));
+      expect(shell.stderr).toBe("client exit: 0\n");
+      expect(await server.exit()).toBe(0);
+      expect(server.stdout.split("\n").length).toBe(2002);
     },
     T,
   );
