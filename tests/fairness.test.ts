@@ -17,6 +17,7 @@ import {
   reported,
   runClient,
   SERVER,
+  secondAddress,
   spawn,
   spawnInTerminal,
   spawnShell,
@@ -27,9 +28,6 @@ import {
 } from "./harness";
 
 afterEach(cleanUp);
-
-const onLinux = process.platform === "linux"; // the whole of 127.0.0.0/8 is loopback there
-const secondAddress = onLinux && PYTHON !== null;
 if (!secondAddress) console.error("skipped: a second computer's address needs Linux and Python");
 
 /** A process's state line in /proc (Linux): "Z" once it has ended, until it is reaped. */
@@ -244,7 +242,7 @@ describe("a stalled terminal stalls nobody", () => {
     T,
   );
 
-  test.skipIf(!PYTHON || !onLinux)(
+  test.skipIf(!secondAddress)(
     "standard output into a pipe nobody reads (--keep-open): students are still answered, and SIGTERM stops the server within a second, saying so on standard error",
     async () => {
       const port = String(freePort());

@@ -373,6 +373,10 @@ export function hasStackTrace(text: string): boolean {
 const windows = process.platform === "win32";
 export const PYTHON = Bun.which("python3") ?? (windows ? Bun.which("python") : null);
 
+/** A second computer's address, 127.0.0.2, from a Python peer: Linux only, where the whole
+ * of 127.0.0.0/8 is loopback (fairness.test.ts, projector.test.ts). */
+export const secondAddress = process.platform === "linux" && PYTHON !== null;
+
 /** Signals (SIGINT, SIGHUP, SIGSTOP, ...) and a POSIX shell: not on Windows, where they skip. */
 export const POSIX = process.platform !== "win32";
 if (!POSIX) console.error("skipped: the signal and shell tests need a POSIX system");

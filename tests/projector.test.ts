@@ -8,8 +8,8 @@ import {
   answered,
   cleanUp,
   PROMPT,
-  PYTHON,
   rawConnect,
+  secondAddress,
   startClient,
   startPeer,
   startServer,
@@ -17,9 +17,6 @@ import {
 } from "./harness";
 
 afterEach(cleanUp);
-
-const onLinux = process.platform === "linux"; // the whole of 127.0.0.0/8 is loopback there
-const secondAddress = onLinux && PYTHON !== null;
 if (!secondAddress) console.error("skipped: a second computer's address needs Linux and Python");
 
 /** Rows of the server's standard output that name `who` (an address, or address:port). */
