@@ -65,6 +65,8 @@ function onOpen(conn: Socket<Sending>) {
 //     data = conn.recv(1024) # Blocks!
 // No loop to write: Bun calls onData() with each chunk of bytes.
 function onData(conn: Socket<Sending>, bytes: Uint8Array): void {
+  // Read no more until this chunk is answered, as Python does.
+  conn.pause();
   // Step 8: stop when the client has finished
   //     if not data:
   //         break
@@ -74,12 +76,8 @@ function onData(conn: Socket<Sending>, bytes: Uint8Array): void {
   print(visible(decoder.decode(bytes, { stream: true })));
   // Step 10: reply "Got it!"
   //     conn.sendall(b'Got it!')
-  // If it cannot all go now, read no more until it has, as Python's would.
-  const sent = sendAll(conn, Buffer.from("Got it!"));
-  if (conn.data.unsent.length > 0) {
-    conn.pause();
-    sent.then(() => conn.resume());
-  }
+  // Once it is sent, read the next chunk, as Python's loop goes round.
+  sendAll(conn, Buffer.from("Got it!")).then(() => conn.resume());
 }
 
 /** The connection is gone: the tutorial's program ends after its loop. */
