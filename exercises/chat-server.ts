@@ -79,7 +79,7 @@ const server = Bun.listen<Person>({
       inTurn(conn);
     },
     drain: flush, // the slow reader read some: send what waits
-    close: (conn) => left(conn),
+    close: left, // they left, or their connection broke
   },
 });
 output(2, `Chat on port ${server.port}: bun exercises/chat-client.ts --port ${server.port}`);
