@@ -46,7 +46,6 @@ s.shutdown();
 s.resume(); // onData() may have paused; now it prints what passes 64 KiB
 await within("goodbye", new Promise<void>((resolve) => (goodbye = resolve)));
 if (unread !== "") console.log(visible(unread));
-
 /** The close: a goodbye after ours, a hang-up, or a notice before a reply. */
 function onClose(_socket: Socket<Sending>, problem?: Error) {
   if (goodbye && !problem && !(firstReply && unread)) return goodbye();
@@ -116,8 +115,8 @@ async function within<T>(what: string, promise: Promise<T>): Promise<T> {
   const check = "check address, firewall, server";
   const late = `No ${what} from ${host}:${port} in ${timeout} s: ${check}.`;
   const timer = setTimeout(() => quit(1, late), timeout * 1000);
-  const failed = (problem: { code?: string }) =>
-    quit(1, `No ${what} from ${host}:${port} (${problem.code}): ${check}.`);
+  const failed = ({ code }: { code?: string }) =>
+    quit(1, `No connection to ${host}:${port} (${code}): ${check}.`);
   return promise.catch(failed).finally(() => clearTimeout(timer));
 }
 /** Hidden characters (not emoji, nor up to 4 accents) show as codes: \u{1b}. */
@@ -137,8 +136,9 @@ async function readOptions() {
   const args = process.argv.slice(2);
   // A bare number is no host: 1337 would be 0.0.5.57.
   if (!/^[^-\d]|^(\d+\.){3}\d+$/.test(args[0] ?? "")) args.unshift("127.0.0.1");
-  const [host, option = "--port", port = "1337", ...rest] = args;
-  const alone = option === "--port" && /^\d{1,5}$/.test(port) && !rest.length;
+  const [host, option = "--port", port = args[1] ? "" : "1337", ...rest] = args;
+  const inRange = /^\d{1,5}$/.test(port) && +port > 0 && +port < 65536;
+  const alone = option === "--port" && inRange && !rest.length;
   const options = await depth("options", !alone); // needed for more than that
   if (options) return options.clientOptions(process.argv.slice(2));
   return { host, port: Number(port), timeout: 10, trace: false };

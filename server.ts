@@ -1,9 +1,8 @@
 #!/usr/bin/env bun
-// server.ts: the server of the classic sockets tutorial, on Bun.
+// server.ts: the tutorial's server on Bun (https://bun.sh/docs/api/tcp).
 //   bun server.ts              waits for one client and prints what it sends
 //   bun server.ts --keep-open  serves a whole class (with the folder depth/)
 // Each "Step N" below quotes the tutorial's Python; WALKTHROUGH.md explains it.
-// Bun's TCP sockets: https://bun.sh/docs/api/tcp
 
 // Step 1: import the socket module
 // import socket
@@ -14,6 +13,7 @@ import type { Socket, TCPSocketListener } from "bun";
 const say = (line: string) => print(line, 2); // not the tutorial's output
 const { host, port, ...more } = await readOptions(); // the command line
 let client: Socket<Sending> | undefined; // the one client, as in the tutorial
+let turnedAway = 0; // clients turned away while it was served
 const decoder = new TextDecoder(); // keeps half a character until the rest
 
 // Step 2: create a TCP socket
@@ -32,17 +32,16 @@ let events = {
 };
 // With --keep-open, loading depth/class-server.ts serves the class instead.
 if (more.keepOpen) await depth("class-server", true);
-// With --trace, depth/trace.ts wraps each function, to say when Bun calls it.
+// With --trace, depth/trace.ts wraps each function (20 calls a second told).
 const trace = more.trace ? await depth("trace", true) : undefined;
-if (trace) events = trace.traced(events, say);
+if (trace) events = trace.traced(events);
 const listening = await depth("listening"); // to say how to connect, or not
 let server: TCPSocketListener<Sending>;
 try {
   server = Bun.listen<Sending>({ hostname: host, port, socket: events });
 } catch (problem) {
   const alone = `${problem}: is port ${port} taken? Try another --port.`;
-  say(listening?.cannotListen(problem, host, port) ?? alone);
-  process.exit(1);
+  quit(1, listening?.cannotListen(problem, host, port) ?? alone);
 }
 say(listening?.banner(host, server.port) ?? `Listening on port ${server.port}`);
 
@@ -55,6 +54,7 @@ function onOpen(conn: Socket<Sending>) {
   if (!address) return say("A client reset its connection before it began.");
   if (client !== undefined) return turnAway(conn, address); // one at a time
   client = conn;
+  conn.setKeepAlive(true, 10_000); // a laptop gone (lid shut) is found out
   // Step 6: print who connected
   // print('Connection from : ' + addr[0])
   print("Connection from : " + address);
@@ -79,13 +79,13 @@ function onData(conn: Socket<Sending>, bytes: Uint8Array): void {
   // Once it is sent, read the next chunk, as Python's loop goes round.
   sendAll(conn, Buffer.from("Got it!")).then(() => conn.resume());
 }
-
 /** The connection is gone: the tutorial's program ends after its loop. */
 function onClose(conn: Socket<Sending>, problem?: Error): void {
   if (conn !== client) return; // one that was turned away
   const rest = decoder.decode(); // a character the client cut short: U+FFFD
   if (rest !== "") print(visible(rest));
   if (problem) say(`The client left abruptly (${problem.message}).`);
+  if (turnedAway > 1) say(`(${turnedAway - 1} more turned away: not shown.)`);
   process.exit(problem ? 1 : 0);
 }
 type Sending = { unsent: Uint8Array; sent: () => void }; // for sendAll()
@@ -108,7 +108,10 @@ function flush(socket: Socket<Sending>): void {
 function print(line: string, fd = 1): void {
   try {
     writeSync(fd, line + "\n"); // waits for the terminal, as Python does
-  } catch {} // output closed (| head): go on without it
+  } catch (problem) {
+    const { code } = problem as { code?: string }; // EPIPE: | head has ended
+    if (fd === 1 && code !== "EPIPE") quit(1, `Output failed (${code}).`);
+  }
 }
 /** Hidden characters (not emoji, nor up to 4 accents) show as codes: \u{1b}. */
 function visible(text: string): string {
@@ -119,13 +122,17 @@ function visible(text: string): string {
 }
 /** Another client: tell it that the server is busy, and close in order. */
 function turnAway(conn: Socket<Sending>, address: string) {
-  say(`Turned away ${address}: the server is busy with another client.`);
+  const busy = "the server is busy with another client";
+  turnedAway++; // the first is said, the others counted (onClose)
+  if (turnedAway === 1) say(`Turned away ${address}: ${busy}.`);
   conn.end("The server is busy with another client: try again later.");
 }
 /** The command line: depth/options.ts knows every option; alone, --port N. */
 async function readOptions() {
-  const [option = "--port", port = "1337", ...rest] = process.argv.slice(2);
-  const alone = option === "--port" && /^\d{1,5}$/.test(port) && !rest.length;
+  const args = process.argv.slice(2); // alone: none, or --port and a number
+  const [option = "--port", port = args.length ? "" : "1337", ...rest] = args;
+  const inRange = /^\d{1,5}$/.test(port) && Number(port) <= 65535;
+  const alone = option === "--port" && inRange && !rest.length;
   const options = await depth("options", !alone); // needed for more than that
   if (options) return options.serverOptions(process.argv.slice(2));
   return { host: "0.0.0.0", port: Number(port) };
@@ -134,7 +141,10 @@ async function readOptions() {
 async function depth(name: string, needed = false) {
   const path = `${import.meta.dir}/depth/${name}.ts`;
   if (await Bun.file(path).exists()) return import(path);
-  if (!needed) return undefined;
-  say("Alone, server.ts takes only --port N: copy the folder depth/ for more.");
-  process.exit(2);
+  if (needed) quit(2, "Alone, server.ts takes only --port N: copy depth/.");
+}
+/** One line on standard error, and the end: 1 for the network, 2 usage. */
+function quit(code: number, line: string): never {
+  console.error(line);
+  process.exit(code);
 }

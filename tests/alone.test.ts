@@ -107,7 +107,7 @@ describe("each lesson script alone keeps the lesson's promises", () => {
       // Bun's code, and what to check: alone, no claim of a cause (Bun says "refused" for
       // "no route" too; only depth/connect.ts tells them apart).
       expect(line).toMatch(
-        /^No answer from 127\.0\.0\.1:\d+ \(ECONNREFUSED\): check address, firewall, server\.$/,
+        /^No connection to 127\.0\.0\.1:\d+ \(ECONNREFUSED\): check address, firewall, server\.$/,
       );
       expect(line).not.toMatch(/no route|nobody|was refused/i);
     },

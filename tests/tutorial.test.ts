@@ -363,7 +363,7 @@ describe("each script runs alone", () => {
         });
         expect(await alone.exit()).toBe(2);
         expect(oneLine(alone.stderr)).toBe(
-          "Alone, server.ts takes only --port N: copy the folder depth/ for more.",
+          "Alone, server.ts takes only --port N: copy depth/.",
         );
         cpSync(join(ROOT, "depth"), join(dir, "depth"), { recursive: true });
         const server = spawn(["bun", "--no-install", "server.ts", "--port", "0", "--keep-open"], {
