@@ -99,6 +99,48 @@ describe("each lesson script alone keeps the lesson's promises", () => {
   );
 
   test(
+    "a storm of other clients while one is served: the first turned away is named, the others only counted, and the count is said when the lesson ends",
+    async () => {
+      const server = await aloneServer();
+      const first = await rawConnect(server.port);
+      await server.waitFor(/Connection from/, "stdout");
+      const others = 200;
+      for (let n = 0; n < others; n++) {
+        const other = await rawConnect(server.port);
+        await other.waitFor(/busy/); // told, then closed in order
+        other.socket.end();
+      }
+      first.socket.end();
+      expect(await server.exit()).toBe(0);
+      const lines = server.stderr.trim().split("\n");
+      expect(lines).toEqual([
+        `Listening on port ${server.port}`,
+        "Turned away 127.0.0.1: the server is busy with another client.",
+        `(${others - 1} more turned away: not shown.)`,
+      ]);
+      expect(server.stdout).toBe("Connection from : 127.0.0.1\n");
+    },
+    T,
+  );
+
+  test.skipIf(process.platform !== "linux")(
+    "the server's standard output that cannot be written (a full disk: /dev/full) is one line on standard error, and exit 1",
+    async () => {
+      const server = spawnShell(
+        'cd "$1" && exec bun --no-install server.ts --port 0 > /dev/full',
+        serverCopy.dir,
+      );
+      const port = Number((await server.waitFor(/Listening on port (\d+)/))[1]);
+      const peer = await rawConnect(port);
+      expect(await server.exit()).toBe(1); // "Connection from" could not be written
+      expect(server.stderr).toMatch(/^Output failed \(ENOSPC\)\.$/m);
+      expect(hasStackTrace(server.stderr)).toBe(false);
+      peer.socket.end();
+    },
+    T,
+  );
+
+  test(
     "a failed connect is one line that claims no cause it cannot know; exit 1",
     async () => {
       const client = aloneClient(["--port", String(freePort())], "hi\n");
@@ -141,6 +183,13 @@ describe("each lesson script alone keeps the lesson's promises", () => {
         [serverCopy.dir, "server.ts", ["--port", "abc"]],
         [clientCopy.dir, "client.ts", ["--trace"]],
         [clientCopy.dir, "client.ts", ["1337"]], // a bare number is no host: it is 0.0.5.57
+        // A port out of range, or none after --port: never a raw RangeError, nor port 1337.
+        [serverCopy.dir, "server.ts", ["--port"]],
+        [serverCopy.dir, "server.ts", ["--port", "99999"]],
+        [clientCopy.dir, "client.ts", ["--port"]],
+        [clientCopy.dir, "client.ts", ["--port", "99999"]],
+        [clientCopy.dir, "client.ts", ["--port", "0"]],
+        [clientCopy.dir, "client.ts", ["localhost", "--port"]],
       ] as const) {
         const run = spawn(["bun", "--no-install", script, ...args], { cwd: dir });
         expect(await run.exit()).toBe(2);

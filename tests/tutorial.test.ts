@@ -406,6 +406,27 @@ describe("--trace: see the callbacks", () => {
   );
 
   test(
+    "server.ts --trace under a flood of messages tells at most 20 calls a second, says the rest are not shown, and answers every message",
+    async () => {
+      const server = await startServer(["--trace"]);
+      const started = performance.now();
+      const messages = 1000; // each one chunk: the client waits for each reply
+      const input = Array.from({ length: messages }, (_, n) => `m${n}\n`).join("");
+      const client = await runClient(["--port", String(server.port)], input);
+      expect(client.code).toBe(0);
+      expect(client.stdout).toBe(answered(messages) + PROMPT);
+      expect(await server.exit()).toBe(0);
+      const seconds = Math.ceil((performance.now() - started) / 1000);
+      const told = (server.stderr.match(/^\(trace\) Bun calls /gm) ?? []).length;
+      // Each second of the run (the first and last partly) tells 20 calls at most.
+      expect(told).toBeLessThanOrEqual(20 * (seconds + 1));
+      // Bun made a call for each message at least (open, data, close): the rest were said.
+      if (told < messages + 2) expect(server.stderr).toContain("more this second: not shown");
+    },
+    T,
+  );
+
+  test(
     "client.ts --trace says each call Bun makes, with the Python step it stands for; standard output is the tutorial's",
     async () => {
       const server = await startServer();

@@ -258,6 +258,27 @@ describe("vanished laptops free their places", () => {
     },
     50_000,
   );
+
+  waiting.skipIf(noNamespaces !== "")(
+    "the lesson's one-client server finds its client's vanished laptop by keepalive within half a minute, and ends as the tutorial's does",
+    async () => {
+      const { hosts, ip, inHost, serverIP } = await twoComputers("ka1", "10.213.19");
+      const server = inHost(hosts.server, ["bun", SERVER]);
+      await server.waitFor(/Listening on/);
+      const laptop = inHost(hosts.client, ["bun", CLIENT, serverIP], { stdin: "pipe" });
+      laptop.proc.stdin!.write("here\n");
+      await laptop.waitFor(/Got it!/, "stdout");
+      const gone = performance.now();
+      ip("-n", hosts.client, "link", "set", "eth0", "down"); // the lid is shut: no answers
+      expect(await server.exit()).toBe(1); // the client left abruptly (the test has a limit)
+      const seconds = (performance.now() - gone) / 1000;
+      expect(seconds).toBeGreaterThan(10); // keepalive waits for 10 s of silence first
+      expect(seconds).toBeLessThan(30); // then 10 probes, a second apart
+      expect(server.stderr).toMatch(/^The client left abruptly \(.+\)\.$/m);
+      expect(server.stdout).toBe(`Connection from : 10.213.19.2\nhere\n`);
+    },
+    50_000,
+  );
 });
 
 describe("memory is bounded per client", () => {
