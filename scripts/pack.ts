@@ -13,18 +13,29 @@ const into = process.argv[2] ?? join(ROOT, "roles");
 /** Each role: its folder's name, and the files and folders it holds (from the project). */
 const ROLES: Record<string, string[]> = {
   // Lessons 1 and 2: the lesson pair, the depth for the class and the banner, the handout.
-  teacher: ["server.ts", "client.ts", "depth", "exercises", "WALKTHROUGH.md", "HANDOUT.md"],
+  // scripts/capture.py: the walkthrough's "See the sockets" runs it.
+  teacher: [
+    "server.ts",
+    "client.ts",
+    "depth",
+    "exercises",
+    "scripts/capture.py",
+    "WALKTHROUGH.md",
+    "HANDOUT.md",
+  ],
   // Lessons 1 and 2 on one computer: the pair runs alone; depth/ adds the diagnoses and
   // --help; the exercises run server.ts and client.ts from the folder above them.
   "student-one-computer": ["server.ts", "client.ts", "depth", "exercises", "HANDOUT.md"],
-  // Lesson 2, the second computer: the client alone reaches the teacher's server.
-  "student-second-computer": ["client.ts", "HANDOUT.md"],
+  // Lesson 2, the second computer: the client reaches the teacher's server; depth/ names
+  // each failure truly (the handout's four lines), as the README says.
+  "student-second-computer": ["client.ts", "depth", "HANDOUT.md"],
   // Lesson 3: the chat's client and the pair work's start each run alone; the teacher
   // runs exercises/chat-server.ts.
   "student-lesson-3": [
     "exercises/chat-client.ts",
     "exercises/chat-start.ts",
     "exercises/worksheet-3.md",
+    "HANDOUT.md",
   ],
 };
 

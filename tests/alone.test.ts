@@ -312,6 +312,16 @@ describe("a folder for each person (bun run pack)", () => {
         });
         expect(await second.exit()).toBe(0);
         expect(second.stdout).toBe(answered(1) + PROMPT);
+        // There, depth/ names a failure truly: nobody listens, not "no connection".
+        const refused = spawn(["bun", "--no-install", "client.ts", "--port", String(freePort())], {
+          cwd: join(into, "student-second-computer"),
+          stdin: new Blob(["hi\n"]),
+        });
+        expect(await refused.exit()).toBe(1);
+        expect(oneLine(refused.stderr)).toMatch(/^Connection refused by 127\.0\.0\.1:\d+: start/);
+        // What the walkthrough runs, and the handout, where the README says they are.
+        expect(existsSync(join(into, "teacher", "scripts", "capture.py"))).toBe(true);
+        expect(existsSync(join(into, "student-lesson-3", "HANDOUT.md"))).toBe(true);
         const chat = spawn(["bun", "--no-install", "exercises/chat-server.ts", "--port", "0"], {
           cwd: join(into, "teacher"),
         });

@@ -362,9 +362,7 @@ describe("each script runs alone", () => {
           cwd: dir,
         });
         expect(await alone.exit()).toBe(2);
-        expect(oneLine(alone.stderr)).toBe(
-          "Alone, server.ts takes only --port N: copy depth/.",
-        );
+        expect(oneLine(alone.stderr)).toBe("Alone, server.ts takes only --port N: copy depth/.");
         cpSync(join(ROOT, "depth"), join(dir, "depth"), { recursive: true });
         const server = spawn(["bun", "--no-install", "server.ts", "--port", "0", "--keep-open"], {
           cwd: dir,
