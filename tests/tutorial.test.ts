@@ -459,9 +459,12 @@ describe("--trace: see the callbacks", () => {
       const client = startClient(["--port", String(dripping.port), "--trace"]);
       client.proc.stdin!.write("hi\n"); // and no more: the student waits at the prompt
       expect(await client.exit()).toBe(1); // the server hangs up after its drip
-      const calls = client.stderr.match(/^\(trace\) Bun calls data/gm)?.length ?? 0;
-      expect(client.stderr).toContain("(trace) more this second: not shown");
-      expect(calls).toBeLessThanOrEqual(40); // 20 in each second the drip touched, at most
+      const told = [...client.stderr.matchAll(/^\(trace\) Bun calls data\((\d+) bytes\)/gm)];
+      const bytes = told.reduce((sum, [, n]) => sum + Number(n), 0);
+      // A loaded machine may join the drops into fewer chunks (fewer calls): only calls
+      // left untold must be said so ("Got it!" and 60 dots are 67 bytes).
+      if (bytes < 67) expect(client.stderr).toContain("(trace) more this second: not shown");
+      expect(told.length).toBeLessThanOrEqual(40); // 20 in each second the drip touched
     },
     T,
   );
