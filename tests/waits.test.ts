@@ -237,20 +237,37 @@ describe.skipIf(noNamespaces !== "")("what the client says is what happened", ()
 
 describe("vanished laptops free their places", () => {
   if (noNamespaces) console.error(`skipped: the vanished laptop test: ${noNamespaces}`);
+
+  /**
+   * A server with `args` in one namespace, a client laptop in another that says "here" and is
+   * answered; then the laptop's link goes down (its lid is shut: no answers at all).
+   */
+  async function laptopGone(word: string, subnet: string, args: string[]) {
+    const net = await twoComputers(word, subnet);
+    const { hosts, inHost, serverIP } = net;
+    const server = inHost(hosts.server, ["bun", SERVER, ...args]);
+    await server.waitFor(/Listening on/);
+    const laptop = inHost(hosts.client, ["bun", CLIENT, serverIP], { stdin: "pipe" });
+    laptop.proc.stdin!.write("here\n");
+    await laptop.waitFor(/Got it!/, "stdout");
+    const gone = performance.now();
+    net.ip("-n", hosts.client, "link", "set", "eth0", "down");
+    const secondsSince = () => (performance.now() - gone) / 1000;
+    return { ...net, server, secondsSince };
+  }
+
   waiting.skipIf(noNamespaces !== "")(
     "a client whose network goes away (its cable unplugged) is found gone by TCP keepalive within half a minute, and its place freed",
     async () => {
-      const { hosts, ip, inHost, serverIP, clientIP } = await twoComputers("ka", "10.213.9");
-      const server = inHost(hosts.server, ["bun", SERVER, "--keep-open", "--max-clients", "1"]);
-      await server.waitFor(/Listening on/);
-      const laptop = inHost(hosts.client, ["bun", CLIENT, serverIP], { stdin: "pipe" });
-      laptop.proc.stdin!.write("here\n");
-      await laptop.waitFor(/Got it!/, "stdout");
-      const gone = performance.now();
-      ip("-n", hosts.client, "link", "set", "eth0", "down"); // the lid is shut: no answers
+      const args = ["--keep-open", "--max-clients", "1"];
+      const { hosts, inHost, clientIP, server, secondsSince } = await laptopGone(
+        "ka",
+        "10.213.9",
+        args,
+      );
       const left = new RegExp(`${clientIP}:\\d+ left abruptly .*; 0 connected\\.`);
       await server.waitFor(left, "stderr", 40_000);
-      const seconds = (performance.now() - gone) / 1000;
+      const seconds = secondsSince();
       expect(seconds).toBeGreaterThan(10); // keepalive waits for 10 s of silence first
       expect(seconds).toBeLessThan(30); // then 10 probes, a second apart
       const next = inHost(hosts.server, ["bun", CLIENT], { stdin: new Blob(["my turn\n"]) });
@@ -262,20 +279,13 @@ describe("vanished laptops free their places", () => {
   waiting.skipIf(noNamespaces !== "")(
     "the lesson's one-client server finds its client's vanished laptop by keepalive within half a minute, and ends as the tutorial's does",
     async () => {
-      const { hosts, ip, inHost, serverIP } = await twoComputers("ka1", "10.213.19");
-      const server = inHost(hosts.server, ["bun", SERVER]);
-      await server.waitFor(/Listening on/);
-      const laptop = inHost(hosts.client, ["bun", CLIENT, serverIP], { stdin: "pipe" });
-      laptop.proc.stdin!.write("here\n");
-      await laptop.waitFor(/Got it!/, "stdout");
-      const gone = performance.now();
-      ip("-n", hosts.client, "link", "set", "eth0", "down"); // the lid is shut: no answers
+      const { clientIP, server, secondsSince } = await laptopGone("ka1", "10.213.19", []);
       expect(await server.exit()).toBe(1); // the client left abruptly (the test has a limit)
-      const seconds = (performance.now() - gone) / 1000;
+      const seconds = secondsSince();
       expect(seconds).toBeGreaterThan(10); // keepalive waits for 10 s of silence first
       expect(seconds).toBeLessThan(30); // then 10 probes, a second apart
       expect(server.stderr).toMatch(/^The client left abruptly \(.+\)\.$/m);
-      expect(server.stdout).toBe(`Connection from : 10.213.19.2\nhere\n`);
+      expect(server.stdout).toBe(`Connection from : ${clientIP}\nhere\n`);
     },
     50_000,
   );
