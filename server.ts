@@ -1,20 +1,13 @@
 #!/usr/bin/env bun
-// server.ts: the tutorial's server on Bun (https://bun.sh/docs/api/tcp).
-//   bun server.ts              waits for one client and prints what it sends
+// server.ts: the tutorial's server on Bun; WALKTHROUGH.md explains each Step.
+//   bun server.ts [--port N]   waits for one client and prints what it sends
 //   bun server.ts --keep-open  serves a whole class (with the folder depth/)
-// Each "Step N" below quotes the tutorial's Python; WALKTHROUGH.md explains it.
 
 // Step 1: import the socket module
 // import socket
-// Bun.listen is built into Bun; writeSync() is the heart of Python's print().
-import { writeSync } from "node:fs";
-import type { Socket, TCPSocketListener } from "bun";
-
-const say = (line: string) => print(line, 2); // not the tutorial's output
-const { host, port, ...more } = await readOptions(); // the command line
-let client: Socket<Sending> | undefined; // the one client, as in the tutorial
-let turnedAway = 0; // clients turned away while it was served
-const decoder = new TextDecoder(); // keeps half a character until the rest
+// Bun.listen is built in (https://bun.sh/docs/api/tcp): we import its types.
+import { existsSync, writeSync } from "node:fs";
+import type { Socket } from "bun";
 
 // Step 2: create a TCP socket
 // s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -22,39 +15,24 @@ const decoder = new TextDecoder(); // keeps half a character until the rest
 // s.bind(('', 1337))
 // Step 4: listen for connections
 // s.listen()
-// Bun does all three in one call. Python's '' is "0.0.0.0": every address.
-// The functions in `events` are the ones Bun calls when something happens.
-let events = {
-  open: onOpen, // a client has connected
-  data: onData, // bytes have arrived
-  drain: flush, // there is room to send what write() could not
-  close: onClose, // the connection is gone
-};
-// With --keep-open, loading depth/class-server.ts serves the class instead.
-if (more.keepOpen) await depth("class-server", true);
-// With --trace, depth/trace.ts wraps each function (20 calls a second told).
-const trace = more.trace ? await depth("trace", true) : undefined;
-if (trace) events = trace.traced(events);
-const listening = await depth("listening"); // to say how to connect, or not
-let server: TCPSocketListener<Sending>;
-try {
-  server = Bun.listen<Sending>({ hostname: host, port, socket: events });
-} catch (problem) {
-  const alone = `${problem}: is port ${port} taken? Try another --port.`;
-  quit(1, listening?.cannotListen(problem, host, port) ?? alone);
-}
-say(listening?.banner(host, server.port) ?? `Listening on port ${server.port}`);
+// Bun does all three in one call, Bun.listen() (in listen(), below); it calls
+// the `events` functions when something happens. --keep-open: depth/'s class.
+const options = await readOptions(); // the address and the port: '', 1337
+const events = { open: onOpen, data: onData, drain: flush, close: onClose };
+if (options.keepOpen) await options.depth.serveClass(options);
+else listen(events);
 
 // Step 5: accept a connection
 // conn, addr = s.accept() # Blocks!
 // Python waits for a client here; Bun calls onOpen() when one connects.
-function onOpen(conn: Socket<Sending>) {
+function onOpen(conn: Socket<Sending>): void {
   // The address, read once: a client that has reset already has none.
   const address = conn.remoteAddress?.replace(/^::ffff:(?=\d)/, "");
-  if (!address) return say("A client reset its connection before it began.");
-  if (client !== undefined) return turnAway(conn, address); // one at a time
+  if (address === undefined || client !== undefined) {
+    turnAway(conn, address); // gone already, or one at a time
+    return;
+  }
   client = conn;
-  conn.setKeepAlive(true, 10_000); // a laptop gone (lid shut) is found out
   // Step 6: print who connected
   // print('Connection from : ' + addr[0])
   print("Connection from : " + address);
@@ -84,11 +62,14 @@ function onClose(conn: Socket<Sending>, problem?: Error): void {
   if (conn !== client) return; // one that was turned away
   const rest = decoder.decode(); // a character the client cut short: U+FFFD
   if (rest !== "") print(visible(rest));
-  if (problem) say(`The client left abruptly (${problem.message}).`);
-  if (turnedAway > 1) say(`(${turnedAway - 1} more turned away: not shown.)`);
+  if (problem) console.error(`The client left abruptly (${problem.message}).`);
+  if (turnedAway > 1) console.error(`(${turnedAway - 1} more turned away.)`);
   process.exit(problem ? 1 : 0);
 }
-type Sending = { unsent: Uint8Array; sent: () => void }; // for sendAll()
+let client: Socket<Sending> | undefined; // the one client, as in the tutorial
+let turnedAway = 0; // other clients: the first is said, the others counted
+const decoder = new TextDecoder(); // keeps half a character until the rest
+type Sending = { unsent?: Uint8Array; sent?: () => void }; // for sendAll()
 /** Python's sendall(): sends every byte; settles once all are out. */
 function sendAll(socket: Socket<Sending>, bytes: Uint8Array): Promise<void> {
   return new Promise((sent) => {
@@ -98,19 +79,19 @@ function sendAll(socket: Socket<Sending>, bytes: Uint8Array): Promise<void> {
 }
 /** Sends what fits; Bun calls it again (drain) when there is room. */
 function flush(socket: Socket<Sending>): void {
-  if (socket.data === undefined) return; // nothing was ever sent
-  const written = socket.write(socket.data.unsent); // -1: it is closing
-  const gone = written < 0 ? socket.data.unsent.length : written;
-  socket.data.unsent = socket.data.unsent.subarray(gone);
-  if (socket.data.unsent.length === 0) socket.data.sent();
+  const unsent = socket.data?.unsent;
+  if (unsent === undefined) return; // nothing was ever sent
+  const written = socket.write(unsent); // -1: it is closing
+  socket.data.unsent = unsent.subarray(written < 0 ? unsent.length : written);
+  if (socket.data.unsent.length === 0) socket.data.sent?.();
 }
-/** Python's print(): a line on standard output (fd 1), or error (fd 2). */
-function print(line: string, fd = 1): void {
+/** Python's print(): a line on standard output, written before going on. */
+function print(text: string, end = "\n"): void {
   try {
-    writeSync(fd, line + "\n"); // waits for the terminal, as Python does
+    writeSync(1, text + end); // waits for the terminal, as Python does
   } catch (problem) {
     const { code } = problem as { code?: string }; // EPIPE: | head has ended
-    if (fd === 1 && code !== "EPIPE") quit(1, `Output failed (${code}).`);
+    if (code !== "EPIPE") quit(1, `Output failed (${code}).`);
   }
 }
 /** Hidden characters (not emoji, nor up to 4 accents) show as codes: \u{1b}. */
@@ -120,28 +101,47 @@ function visible(text: string): string {
   const code = (char: string) => char.codePointAt(0)!.toString(16);
   return text.replace(hidden, (found, emoji) => emoji ?? `\\u{${code(found)}}`);
 }
-/** Another client: tell it that the server is busy, and close in order. */
-function turnAway(conn: Socket<Sending>, address: string) {
-  const busy = "the server is busy with another client";
-  turnedAway++; // the first is said, the others counted (onClose)
-  if (turnedAway === 1) say(`Turned away ${address}: ${busy}.`);
+/** Another client while one is served: told the server is busy, and closed. */
+function turnAway(conn: Socket<Sending>, address?: string): void {
+  const busy = `Turned away ${address}: busy with another client.`;
+  const reset = "A client reset its connection before it began.";
+  if (turnedAway === 0) console.error(address ? busy : reset); // later: counted
+  turnedAway++;
   conn.end("The server is busy with another client: try again later.");
 }
-/** The command line: depth/options.ts knows every option; alone, --port N. */
-async function readOptions() {
-  const args = process.argv.slice(2); // alone: none, or --port and a number
-  const [option = "--port", port = args.length ? "" : "1337", ...rest] = args;
-  const inRange = /^\d{1,5}$/.test(port) && Number(port) <= 65535;
-  const alone = option === "--port" && inRange && !rest.length;
-  const options = await depth("options", !alone); // needed for more than that
-  if (options) return options.serverOptions(process.argv.slice(2));
-  return { host: "0.0.0.0", port: Number(port) };
+/** Bun.listen(), with what depth/ adds if it is here; a failure is one line. */
+function listen(handlers: typeof events): void {
+  const { host, named, port, trace, depth } = options;
+  try {
+    const socket = depth?.sturdier(handlers, trace) ?? handlers; // keepalive
+    const server = Bun.listen<Sending>({ hostname: host, port, socket });
+    const alone = `Listening on port ${server.port}`;
+    console.error(depth?.banner(named, server.port) ?? alone);
+  } catch (problem) {
+    const { code } = problem as { code?: string }; // EADDRINUSE: port taken
+    const alone = `Port ${port} cannot be used (${code}): try another --port.`;
+    quit(1, depth?.cannotListen(problem, host, port) ?? alone);
+  }
 }
-/** A module of the folder depth/, if it is here (if `needed`, else exit). */
-async function depth(name: string, needed = false) {
-  const path = `${import.meta.dir}/depth/${name}.ts`;
-  if (await Bun.file(path).exists()) return import(path);
-  if (needed) quit(2, "Alone, server.ts takes only --port N: copy depth/.");
+/** The command line: depth/ reads every option; alone, only --port N. */
+async function readOptions() {
+  const args = process.argv.slice(2);
+  const depth = await load(import("./depth/server-extras.ts"));
+  if (depth) return { ...(await depth.serverOptions(args)), depth };
+  if (args.length === 0) args.push("--port", "1337"); // the tutorial's port
+  const [option, port = "", ...more] = args;
+  const valid = /^\d{1,5}$/.test(port) && Number(port) <= 65535;
+  if (option !== "--port" || !valid || more.length > 0)
+    quit(2, "Alone, server.ts takes only --port N: copy depth/.");
+  const broken = "depth/ is here, but incomplete or broken: copy it again.";
+  if (existsSync(`${import.meta.dir}/depth`)) console.error(broken);
+  const one = { keepOpen: false as const, trace: false, depth: undefined };
+  return { host: "0.0.0.0", named: "0.0.0.0", port: Number(port), ...one };
+}
+/** depth/server-extras.ts (and what it needs), if it is here and loads. */
+async function load<T>(loading: Promise<T>) {
+  const module = await loading.catch(() => undefined); // missing, or broken
+  if (module && Object.keys(module).length > 0) return module; // not empty
 }
 /** One line on standard error, and the end: 1 for the network, 2 usage. */
 function quit(code: number, line: string): never {

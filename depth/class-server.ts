@@ -15,7 +15,7 @@ import { Classroom } from "./classroom.ts";
 import { visible } from "./escapes.ts";
 import { banner, cannotListen } from "./listening.ts";
 import { hostAndPort } from "./names.ts";
-import { type ServerOptions, serverOptions } from "./options.ts";
+import type { ServerOptions } from "./options.ts";
 import { output, print, printed } from "./output.ts";
 import { flush, sendAll } from "./sending.ts";
 import { traced } from "./trace.ts";
@@ -70,7 +70,7 @@ export class ClassServer {
 
   /** "Listening on", and how others connect: in one write, once Ctrl-C is taken care of. */
   sayListening(): void {
-    this.io.output(2, banner(this.options.host, this.server.port));
+    this.io.output(2, banner(this.options.named, this.server.port));
   }
 
   /** The port it listens on (the one the system picked, for --port 0). */
@@ -165,14 +165,14 @@ export class ClassServer {
   }
 }
 
-// Loaded by `bun server.ts --keep-open`, this module serves the class until Ctrl-C or a
-// signal ends the process: the import never settles, so the lesson's own server never
-// starts. (Imported by a test, it only defines the class server.)
-if (process.argv.includes("--keep-open")) {
-  const server = new ClassServer(await serverOptions(process.argv.slice(2)));
+/**
+ * `bun server.ts --keep-open`: serves the class with the options server.ts has read, until
+ * Ctrl-C or a signal ends the process.
+ */
+export function serveClass(options: ServerOptions): void {
+  const server = new ClassServer(options);
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(signal, () => server.stop(signal));
   }
   server.sayListening(); // after: a Ctrl-C the moment it is read still says "Stopped"
-  await new Promise<never>(() => {});
 }

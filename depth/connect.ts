@@ -1,6 +1,7 @@
-// depth/connect.ts: the client's connect as the depth makes it. client.ts uses its connect()
-// in place of Bun.connect when this folder is beside it: a failure is named truly, and
-// with --trace each call Bun makes to the client's functions is told (trace.ts).
+// depth/connect.ts: the client's connect as the depth makes it. client.ts calls its
+// connect(how, options) in place of Bun.connect when this folder is beside it: a failure
+// is named truly, each address of a name is tried, and with --trace each call Bun makes to
+// the client's functions is told (trace.ts).
 //
 // Bun 1.4.5 calls "no route" and "nobody answers" "refused" (oven-sh/bun#37093). So before
 // it connects, connect() looks the name up itself (within --timeout, IPv4 first as the
@@ -12,42 +13,54 @@
 
 import { isIP } from "node:net";
 import type { SocketHandler } from "bun";
-import { hostAndPort, isThisComputer, LookupFailed, lookUp } from "./names.ts";
-import { readClientOptions } from "./options.ts";
+import { hostAndPort, isThisComputer, LookupFailed, lookAll } from "./names.ts";
+import type { ClientOptions } from "./options.ts";
 import { traced } from "./trace.ts";
 
 const SURE = 500; // ms: a refusal sooner than this came from the computer itself
 const APART = "School or guest Wi-Fi may keep devices apart: try a phone's hotspot.";
 
-type Connect<T> = { hostname: string; port: number; socket: SocketHandler<T> };
+/** What client.ts gives Bun.connect: where, its functions, and what it keeps. */
+type Connect<T> = { hostname: string; port: number; socket: SocketHandler<T>; data: T };
 
-/** Bun.connect, with the name looked up and the route checked first, failures named. */
-export async function connect<T>(options: Connect<T>) {
-  const { hostname: host, port } = options;
-  // --timeout and --trace, from the command line client.ts has read (and checked) already.
-  const { timeout, trace } = readClientOptions(process.argv.slice(2));
-  if (trace) options = { ...options, socket: traced(options.socket) };
-  let address: string;
+/**
+ * Bun.connect, with the name looked up and the route checked first, failures named. A
+ * name with several addresses (localhost: 127.0.0.1 and ::1) is tried at each in turn,
+ * IPv4 first, as Python's create_connection() does; the last failure is the one told.
+ */
+export async function connect<T>(how: Connect<T>, options: ClientOptions) {
+  const { host, port, timeout, trace } = options;
+  if (trace) how = { ...how, socket: traced(how.socket) };
+  let addresses: string[];
   try {
-    address = await lookUp(host, timeout);
+    addresses = await lookAll(host, timeout);
   } catch (problem) {
     if (problem instanceof LookupFailed) quit(problem.message);
     throw problem;
   }
-  const said = { host, address, port, timeout };
-  await checkRoute(said); // no route from here: one line, and nothing is sent
-  const started = performance.now(); // when the connect starts: refusals are timed
-  try {
-    return await Bun.connect<T>({ ...options, hostname: address });
-  } catch (problem) {
-    quit(diagnosis(problem, performance.now() - started, said));
+  let failure = "";
+  for (const address of addresses) {
+    const said = { host, address, port, timeout };
+    const noRoute = await checkRoute(said); // no route from here: nothing is sent
+    if (noRoute) {
+      failure = noRoute;
+      continue;
+    }
+    const started = performance.now(); // when the connect starts: refusals are timed
+    try {
+      return await Bun.connect<T>({ ...how, hostname: address });
+    } catch (problem) {
+      failure = diagnosis(problem, performance.now() - started, said);
+    }
   }
+  quit(failure);
 }
 
 type Said = { host: string; address: string; port: number; timeout: number };
 
-/** Asks the system for a route to the address: a UDP "connect" sends nothing at all. */
-async function checkRoute(said: Said): Promise<void> {
+/** Asks the system for a route to the address (a UDP "connect" sends nothing at all):
+ * what to say if there is none, else "". */
+async function checkRoute(said: Said): Promise<string> {
   const any = isIP(said.address) === 6 ? "::" : "0.0.0.0"; // a socket of its family
   try {
     const to = { hostname: said.address, port: said.port };
@@ -55,8 +68,9 @@ async function checkRoute(said: Said): Promise<void> {
     probe.close();
   } catch (problem) {
     const { code } = problem as { code?: string }; // Bun.connect would say "refused"
-    if (code === "ENETUNREACH" || code === "EHOSTUNREACH") quit(diagnosis(problem, 0, said));
+    if (code === "ENETUNREACH" || code === "EHOSTUNREACH") return diagnosis(problem, 0, said);
   } // anything else: the connect itself will tell
+  return "";
 }
 
 /**

@@ -3,15 +3,13 @@
 
 import { networkInterfaces } from "node:os";
 import { hostAndPort, isThisComputer } from "./names.ts";
-import { asTyped } from "./options.ts";
 
 const DEFAULT_PORT = 1337; // the tutorial's port
 const WIRED_OR_WIFI = /^(en|eth|wl|wi-?fi|ethernet)/i; // wired and Wi-Fi interfaces
 const LINK_LOCAL = "169.254."; // a self-assigned IPv4 address: nobody else reaches it
 
-/** Where the server listens, and the command that reaches it from here and elsewhere. */
-export function banner(address: string, port: number): string {
-  const host = asTyped(address); // localhost, if that was typed
+/** Where the server listens (`host` as typed: localhost), and the commands that reach it. */
+export function banner(host: string, port: number): string {
   const portOption = port === DEFAULT_PORT ? "" : ` --port ${port}`;
   const everywhere = host === "0.0.0.0" || host === "::"; // the tutorial's ''
   const lines = [`Listening on ${hostAndPort(host, port)}; Ctrl-C stops.`];

@@ -54,7 +54,13 @@ export class LookupFailed extends Error {}
 
 /** A name's address, as Python's connect() and bind() find it: IPv4 first, as theirs. */
 export async function lookUp(name: string, seconds: number): Promise<string> {
-  if (isIP(name) !== 0) return name; // an address already
+  const [first] = await lookAll(name, seconds);
+  return first!;
+}
+
+/** Every address of a name, IPv4 first (localhost: 127.0.0.1, then ::1); never none. */
+export async function lookAll(name: string, seconds: number): Promise<string[]> {
+  if (isIP(name) !== 0) return [name]; // an address already
   const slow = `Looking up "${name}" took over ${seconds} s: use its address instead.`;
   let timer: Timer | undefined;
   const late = new Promise<never>((_, fail) => {
@@ -63,8 +69,9 @@ export async function lookUp(name: string, seconds: number): Promise<string> {
   const ascii = domainToASCII(name); // exämple.com is looked up as xn--exmple-cua.com
   const asked = lookup(ascii, { all: true }).catch(() => []); // [] if none is found
   const found = await Promise.race([asked, late]).finally(() => clearTimeout(timer));
-  const first = found.sort((a, b) => a.family - b.family)[0]; // family 4 before 6
-  if (first === undefined)
+  const sorted = found.sort((a, b) => a.family - b.family); // family 4 before 6
+  const addresses = [...new Set(sorted.map((one) => one.address))];
+  if (addresses.length === 0)
     throw new LookupFailed(`No computer named "${name}": check it, or use its address.`);
-  return first.address;
+  return addresses;
 }

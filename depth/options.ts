@@ -27,7 +27,7 @@ const CLIENT_HELP = `${CLIENT_USAGE}
 
 export type ServerOptions = {
   host: string; // the address to listen on (a --host name, looked up)
-  named: string; // --host as it was typed, for the banner
+  named: string; // --host as it was typed (localhost), for the banner
   port: number;
   keepOpen: boolean;
   maxClients: number; // 1 without --keep-open, as the tutorial's server
@@ -45,19 +45,11 @@ export async function serverOptions(args: string[]): Promise<ServerOptions> {
     quit(2, `${firstLine(mistake, known)}\n${SERVER_USAGE}`);
   }
   try {
-    const address = await lookUp(options.host, LOOKUP_WAIT);
-    typed.set(address, options.host);
-    return { ...options, host: address };
+    return { ...options, host: await lookUp(options.host, LOOKUP_WAIT) };
   } catch (problem) {
     if (problem instanceof LookupFailed) quit(1, problem.message);
     throw problem;
   }
-}
-
-const typed = new Map<string, string>(); // each --host looked up, by its address
-/** A --host as it was typed (localhost), given the address it was looked up as. */
-export function asTyped(address: string): string {
-  return typed.get(address) ?? address;
 }
 
 /** The server's options, checked; throws on a mistake. */
@@ -95,11 +87,6 @@ export function clientOptions(args: string[]): ClientOptions {
   // `bun client.ts < some-folder`: standard input must be a file, a pipe or the terminal.
   if (isFolder(0)) quit(1, "Standard input is a folder: give a file, as in < notes.txt.");
   if (!readable(0)) quit(1, "Standard input cannot be read (it was opened to write): use < FILE.");
-  // Output that cannot be written (a full disk, /dev/full) is said, not lost without a word;
-  // a reader that went away (| head) is fine.
-  process.stdout.on("error", (problem: Error & { code?: string }) => {
-    if (problem.code !== "EPIPE") quit(1, `Standard output cannot be written (${problem.code}).`);
-  });
   return options;
 }
 

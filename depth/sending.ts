@@ -3,7 +3,7 @@
 
 import type { Socket } from "bun";
 
-export type Sending = { unsent: Uint8Array; sent: () => void }; // for sendAll()
+export type Sending = { unsent?: Uint8Array; sent?: () => void }; // for sendAll()
 /** Python's sendall(): sends every byte; settles once all are out. */
 export function sendAll(socket: Socket<Sending>, bytes: Uint8Array): Promise<void> {
   return new Promise((sent) => {
@@ -13,9 +13,9 @@ export function sendAll(socket: Socket<Sending>, bytes: Uint8Array): Promise<voi
 }
 /** Sends what fits; Bun calls it again (drain) when there is room. */
 export function flush(socket: Socket<Sending>): void {
-  if (socket.data === undefined) return; // nothing was ever sent
-  const written = socket.write(socket.data.unsent); // -1: it is closing
-  const gone = written < 0 ? socket.data.unsent.length : written;
-  socket.data.unsent = socket.data.unsent.subarray(gone);
-  if (socket.data.unsent.length === 0) socket.data.sent();
+  const unsent = socket.data?.unsent;
+  if (unsent === undefined) return; // nothing was ever sent
+  const written = socket.write(unsent); // -1: it is closing
+  socket.data.unsent = unsent.subarray(written < 0 ? unsent.length : written);
+  if (socket.data.unsent.length === 0) socket.data.sent?.();
 }

@@ -38,7 +38,7 @@ const PARTS: Part[] = [
   },
   depthPart("depth-class", ["class-server", "output", "sending"]),
   depthPart("depth-options", ["options", "names"]),
-  depthPart("depth-connect", ["connect", "listening"]),
+  depthPart("depth-connect", ["connect", "listening", "server-extras", "client-extras"]),
   depthPart("depth-trace", ["trace", "notes"], ["trace", "notes", "classroom"]),
   depthPart(
     "depth-room",

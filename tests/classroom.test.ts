@@ -393,14 +393,14 @@ describe("the whole class at once (--keep-open)", () => {
       const third = startClient(["127.0.0.1", "--port", String(server.port)]);
       expect(await third.exit()).toBe(1);
       expect(third.stderr.trim()).toBe(
-        "The server closed the connection; its last words: The server is full (2 at a time): try again later.",
+        "The server closed the connection; its last words:\nThe server is full (2 at a time): try again later.",
       );
       expect(hasStackTrace(third.stderr)).toBe(false);
       // One who types at once is turned away too, and what it sends is never printed.
       const fourth = await runClient(["127.0.0.1", "--port", String(server.port)], "me too\n");
       expect(fourth.code).toBe(1);
       expect(fourth.stderr).toMatch(
-        /^The server (closed|reset) the connection.*; its last words: The server is full/,
+        /^The server (closed|reset) the connection.*; its last words:\nThe server is full/,
       );
       await server.waitForCount(/Turned away/, 2);
       // The two inside keep working.

@@ -18,13 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Socket } from "bun";
 import { ClassServer } from "../depth/class-server.ts";
-import {
-  asTyped,
-  CLIENT_USAGE,
-  SERVER_USAGE,
-  type ServerOptions,
-  serverOptions,
-} from "../depth/options.ts";
+import { CLIENT_USAGE, SERVER_USAGE, type ServerOptions, serverOptions } from "../depth/options.ts";
 import { output, printed } from "../depth/output.ts";
 import { flush, type Sending, sendAll } from "../depth/sending.ts";
 import {
@@ -221,7 +215,7 @@ describe("Python's sendall() (depth/sending.ts)", () => {
       const sending = sendAll(client, bytes).then(() => (settled = true));
       expect(settled).toBe(false); // 20 MB does not fit the system's buffers at once
       await sending;
-      expect(client.data.unsent.length).toBe(0); // settled: every byte was handed over
+      expect(client.data.unsent?.length).toBe(0); // settled: every byte was handed over
       await allIn.promise;
       expect(received).toBe(size);
       expect(ok).toBe(true);
@@ -244,10 +238,10 @@ describe("Python's sendall() (depth/sending.ts)", () => {
     } as unknown as Socket<Sending>;
     void sendAll(socket, new Uint8Array(10)).then(() => sent++);
     expect(writes).toEqual([10]);
-    expect(socket.data.unsent.length).toBe(7);
+    expect(socket.data.unsent?.length).toBe(7);
     flush(socket); // drain: -1, the socket is closing: nothing more will go
     expect(writes).toEqual([10, 7]);
-    expect(socket.data.unsent.length).toBe(0);
+    expect(socket.data.unsent?.length).toBe(0);
     return Promise.resolve().then(() => expect(sent).toBe(1));
   });
 });
@@ -560,24 +554,10 @@ describe.concurrent("the command line's ends: help, mistakes, standard input and
       expect(stderr).toBe("Standard input cannot be read (it was opened to write): use < FILE.\n");
     },
   );
-  test.skipIf(process.platform !== "linux")(
-    "standard output that cannot be written (/dev/full): one line; exit 1; a reader gone (| head) is fine",
-    async () => {
-      const full = await runOptions("clientOptions([])", "< /dev/null > /dev/full");
-      expect(full.exit).toBe(1);
-      expect(full.stderr).toBe("Standard output cannot be written (ENOSPC).\n");
-      const gone = await runOptions("clientOptions([])", "< /dev/null | true");
-      expect(gone.stderr).toBe("");
-      const fine = await runOptions('clientOptions(["::1", "--port", "80"])', "< /dev/null");
-      expect([fine.exit, fine.stdout, fine.stderr]).toEqual([0, "ok\n", ""]);
-    },
-  );
   test("--host as it was typed is kept for the banner: localhost, looked up as 127.0.0.1", async () => {
     const options = await serverOptions(["--host", "localhost"]);
     expect(options.host).toBe("127.0.0.1");
     expect(options.named).toBe("localhost");
-    expect(asTyped("127.0.0.1")).toBe("localhost");
-    expect(asTyped("10.9.8.7")).toBe("10.9.8.7");
   });
 });
 
@@ -590,8 +570,9 @@ async function runConnect(args: string[], prefix: string[] = []) {
     script,
     `import { connect } from ${depth("connect")};\n` +
       `import { readClientOptions } from ${depth("options")};\n` +
-      "const { host, port } = readClientOptions(process.argv.slice(2));\n" +
-      "const s = await connect({ hostname: host, port, socket: { open() {}, data() {} } });\n" +
+      "const options = readClientOptions(process.argv.slice(2));\n" +
+      "const how = { hostname: options.host, port: options.port, data: {} };\n" +
+      "const s = await connect({ ...how, socket: { open() {}, data() {} } }, options);\n" +
       'console.log("connected to " + s.remoteAddress);\ns.end();\n',
   );
   return await finished([...prefix, "bun", script, ...args]);

@@ -107,7 +107,7 @@ describe("nobody holds the room", () => {
       expect(newcomer.code).toBe(0);
       expect(await waiting.exit()).toBe(1);
       expect(waiting.stderr.trim()).toBe(
-        "The server closed the connection; its last words: The server is full: your place went to a newcomer, as yours had sent nothing yet.",
+        "The server closed the connection; its last words:\nThe server is full: your place went to a newcomer, as yours had sent nothing yet.",
       );
       expect(spoke.closed()).toBe(false); // who spoke keeps its place
     },

@@ -86,7 +86,10 @@ describe("HANDOUT.md", () => {
       await server.waitFor(/Connection from/, "stdout");
       const second = await runClient(["--port", String(server.port)], "");
       expect(second.code).toBe(1);
-      expect(second.stderr.trim()).toBe(quoted("The server closed")!);
+      // Two rows: the close, then the server's own words on a row of their own.
+      const [close, words] = second.stderr.trim().split("\n");
+      expect(close).toBe(quoted("The server closed")!);
+      expect(handout).toContain(`${close}\`\n  \`${words}\``);
     },
     T,
   );

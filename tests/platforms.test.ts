@@ -130,6 +130,28 @@ describe("a class's laptops", () => {
     T,
   );
 
+  test.skipIf(why !== "" || !hasIPv6Loopback)(
+    "client.ts localhost reaches a server on ::1 where the hosts file lists both 127.0.0.1 and ::1: each address of the name is tried (depth/connect.ts)",
+    async () => {
+      const hosts = join(tmpdir(), `sob-hosts-both-${process.pid}`);
+      writeFileSync(hosts, "127.0.0.1 localhost\n::1 localhost\n");
+      const inside = 'mount --bind "$0" /etc/hosts && exec bun "$1" --host ::1 --port 0';
+      const check = spawn(
+        ["unshare", "-m", "sh", "-c", inside, hosts, join(PEERS, "hint-check.ts")],
+        {
+          env: { SOB_HOST: "localhost" },
+        },
+      );
+      const code = await check.exit();
+      rmSync(hosts, { force: true });
+      expect(code).toBe(0);
+      const result = JSON.parse(check.stdout) as { hint: string[]; code: number; stdout: string };
+      expect(result.hint[0]).toBe("localhost"); // 127.0.0.1 first: nobody listens there
+      expect([result.code, result.stdout]).toEqual([0, `${PROMPT}Got it!\n${PROMPT}`]);
+    },
+    T,
+  );
+
   const ip = Bun.which("ip");
   test.skipIf(!isRoot || !ip)(
     "the banner names each interface, lists wired and Wi-Fi first, and leaves out link-local",

@@ -135,10 +135,10 @@ describe("the tutorial, on one computer", () => {
       const second = await runClient(["--port", String(server.port)], "hello\n");
       expect(second.code).toBe(1);
       expect(second.stderr).toMatch(
-        /^The server (closed|reset) the connection.*; its last words: The server is busy with another client: try again later\.\n$/,
+        /^The server (closed|reset) the connection.*; its last words:\nThe server is busy with another client: try again later\.\n$/,
       );
       expect(second.stdout).not.toContain("Got it!");
-      await server.waitFor(/Turned away 127\.0\.0\.1: the server is busy with another client\./);
+      await server.waitFor(/Turned away 127\.0\.0\.1: busy with another client\./);
       // "Refused" means nobody listens: a second server on the same port is told it is taken.
       const other = spawnScript(SERVER, ["--port", String(server.port)]);
       expect(await other.exit()).toBe(1);
@@ -288,7 +288,7 @@ describe.skipIf(process.env.MUTATING === "1")("the scripts' text: shared helpers
   };
   // Each script's own, under the same name: what it does on the command line, on a signal,
   // and with the bytes and the close of its one kind of connection.
-  const own = ["readOptions", "onData", "onClose", "depth"];
+  const own = ["options", "events", "readOptions", "onData", "onClose", "load"];
 
   test("every helper both scripts define is the same text in both, comment included, and the class server's sendAll() and visible() are the same text too", () => {
     const server = declarations(SERVER);

@@ -277,7 +277,7 @@ describe("vanished laptops free their places", () => {
   );
 
   waiting.skipIf(noNamespaces !== "")(
-    "the lesson's one-client server finds its client's vanished laptop by keepalive within half a minute, and ends as the tutorial's does",
+    "the lesson's one-client server, with depth/ (depth/server-extras.ts), finds its client's vanished laptop by keepalive within half a minute, and ends as the tutorial's does",
     async () => {
       const { clientIP, server, secondsSince } = await laptopGone("ka1", "10.213.19", []);
       expect(await server.exit()).toBe(1); // the client left abruptly (the test has a limit)
