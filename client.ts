@@ -123,11 +123,11 @@ async function sayGoodbye(socket: Socket<Talk>): Promise<void> {
 /** A wait on the server: --timeout seconds at most; a failure is one line. */
 async function withTimeout<T>(what: string, waiting: Promise<T>): Promise<T> {
   const { host, port, timeout } = options;
-  const check = "check address, firewall, server.";
-  const late = `No ${what} from ${host}:${port} in ${timeout} s: ${check}`;
+  const check = "Check the address, --port, the firewall, the server.";
+  const late = `No ${what} from ${host}:${port} in ${timeout} s.\n${check}`;
   const failed = ({ code }: { code?: string }) => {
     const why = code === "ECONNREFUSED" ? "refused, or unreachable" : code;
-    quit(1, `No connection to ${host}:${port} (${why}): ${check}`);
+    quit(1, `No connection to ${host}:${port} (${why}).\n${check}`);
   };
   const timer = setTimeout(() => quit(1, late), timeout * 1000);
   return waiting.catch(failed).finally(() => clearTimeout(timer));

@@ -98,7 +98,7 @@ export function diagnosis(problem: unknown, took: number, said: Said): string {
   if (code === "ECONNREFUSED")
     return `No connection to ${where} after ${seconds} s: is the address right?\n${which}\n${APART}${macOS}`;
   if (code === "ETIMEDOUT")
-    return `No answer from ${where} in ${timeout} s: check address, firewall, server.`;
+    return `No answer from ${where} in ${timeout} s.\nCheck the address, --port, the firewall, the server.`;
   // With IPv6 off, the system has no address of its own to connect from to an IPv6 one.
   const ipv6Off = `${address} is IPv6, which is off on this computer: use an IPv4 address`;
   if (code === "EADDRNOTAVAIL" && isIP(address) === 6) return `${ipv6Off} (127.0.0.1 here).`;
@@ -108,7 +108,7 @@ export function diagnosis(problem: unknown, took: number, said: Said): string {
   if (code === "ECONNRESET")
     return `Connection reset by ${where} as it began: try again.\nA firewall said no, or the server is full.`;
   const what = code ?? (message || String(problem)); // Bun's words: all that is known
-  return `No connection to ${where} (${what}): check address, firewall, server.`;
+  return `No connection to ${where} (${what}).\nCheck the address, --port, the firewall, the server.`;
 }
 
 /** macOS asks each program before it reaches the local network: a line on macOS only. */

@@ -30,10 +30,11 @@ export function checkHost(host: string): string {
     // Only the digits 0-9 make an address: anything else would reach one unasked.
     if (!/^[\x20-\x7e]*$/.test(host))
       throw Error(`"${host}" is not an address: type its digits as 0-9, as in 192.168.1.20`);
-    const port = /^\d{1,5}$/.test(host) ? ` (for a port: --port ${host})` : "";
-    throw Error(`"${host}" is not an address: one has four numbers, such as 192.168.1.20${port}`);
+    if (/^\d{1,5}$/.test(host))
+      throw Error(`"${host}" is not an address: for a port, --port ${host}`);
+    throw Error(`"${host}" is not an address: one has four numbers, such as 192.168.1.20`);
   }
-  const scope = `add its interface, as in ${host}%eth0 (Windows: %12)`;
+  const scope = `add its interface, as in ${host}%eth0`; // Windows: a number, %12
   if (isIP(host) === 6 && linkLocal.test(host) && !host.includes("%"))
     throw Error(`"${host}" is link-local: ${scope}`);
   const many = "a multicast or broadcast address: TCP needs one computer's";

@@ -9,21 +9,23 @@ import { checkHost, LookupFailed, lookUp } from "./names.ts";
 const DEFAULT_PORT = 1337; // the tutorial's port
 const LOOKUP_WAIT = 5; // seconds a server's --host name may take to look up
 
-export const SERVER_USAGE =
-  "usage: bun server.ts [--host HOST] [--port PORT] [--keep-open [--max-clients N]] [--trace]";
+// Each row within 80 columns: a projector's, or a student's terminal.
+export const SERVER_USAGE = `usage: bun server.ts [--host HOST] [--port PORT] [--trace]
+                     [--keep-open [--max-clients N]]`;
 const SERVER_HELP = `${SERVER_USAGE}
-  --host HOST  0.0.0.0: every IPv4 address (default); 127.0.0.1: this computer only; :: or ::1: IPv6
+  --host HOST  0.0.0.0: every IPv4 address (default); 127.0.0.1: this computer
+               only; :: or ::1: IPv6
   --port PORT  the port (default 1337); 0 picks a free one
-  --keep-open  serve many clients at once until Ctrl-C, --max-clients N at most (100)
-  --trace      a line on standard error each time Bun calls the server: Python's step`;
+  --keep-open  serve the whole class until Ctrl-C, --max-clients N at once (100)
+  --trace      tell each call Bun makes to the server, with its step in Python`;
 
 export const CLIENT_USAGE =
   "usage: bun client.ts [HOST] [--port PORT] [--timeout SECONDS] [--trace]";
 const CLIENT_HELP = `${CLIENT_USAGE}
   HOST       the server's name or address (default 127.0.0.1: this computer)
   --port     the server's port (default 1337)
-  --timeout  seconds to wait for the server each time (default 10; 2.5 and 0.2 work too)
-  --trace    a line on standard error each time Bun calls the client: Python's step`;
+  --timeout  seconds to wait for the server each time (default 10, or 2.5)
+  --trace    tell each call Bun makes to the client, with its step in Python`;
 
 export type ServerOptions = {
   host: string; // the address to listen on (a --host name, looked up)

@@ -522,7 +522,7 @@ describe("two computers: the server on one, the client on another", () => {
       expect(await lost.exit()).toBe(1);
       expect((performance.now() - started) / 1000).toBeLessThan(4);
       expect(lost.stderr).toBe(
-        "No answer from 10.213.7.99:1337 in 0.5 s: check address, firewall, server.\n",
+        "No answer from 10.213.7.99:1337 in 0.5 s.\nCheck the address, --port, the firewall, the server.\n",
       );
     },
     30_000,

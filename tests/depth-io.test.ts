@@ -476,16 +476,18 @@ async function runOptions(call: string, shell = "", prefix: string[] = []) {
 }
 
 describe.concurrent("the command line's ends: help, mistakes, standard input and output (depth/options.ts)", () => {
-  test("--help prints the server's options on standard output; exit 0", async () => {
+  test("--help prints the server's options on standard output, each row within 80 columns; exit 0", async () => {
     const { stdout, stderr, exit } = await runOptions('serverOptions(["--help"])');
     expect([exit, stderr]).toEqual([0, ""]);
-    expect(stdout.split("\n")[0]).toBe(
-      "usage: bun server.ts [--host HOST] [--port PORT] [--keep-open [--max-clients N]] [--trace]",
-    );
-    expect(stdout).toContain("\n  --keep-open  serve many clients at once until Ctrl-C");
+    expect(stdout.split("\n").slice(0, 2)).toEqual([
+      "usage: bun server.ts [--host HOST] [--port PORT] [--trace]",
+      "                     [--keep-open [--max-clients N]]",
+    ]);
+    for (const row of stdout.split("\n")) expect([row, row.length <= 80]).toEqual([row, true]);
+    expect(stdout).toContain("\n  --keep-open  serve the whole class until Ctrl-C");
     expect(stdout).not.toContain("ok\n");
   });
-  test("--help (or -h) prints the client's options on standard output; exit 0", async () => {
+  test("--help (or -h) prints the client's options on standard output, each row within 80 columns; exit 0", async () => {
     for (const help of ["--help", "-h"]) {
       const { stdout, stderr, exit } = await runOptions(`clientOptions(["${help}"])`);
       expect([exit, stderr]).toEqual([0, ""]);
@@ -493,6 +495,7 @@ describe.concurrent("the command line's ends: help, mistakes, standard input and
         "usage: bun client.ts [HOST] [--port PORT] [--timeout SECONDS] [--trace]",
       );
       expect(stdout).toContain("\n  --timeout  seconds to wait for the server each time");
+      for (const row of stdout.split("\n")) expect([row, row.length <= 80]).toEqual([row, true]);
     }
   });
   test("a mistake is one line saying what is wrong, then the usage, on standard error; exit 2", async () => {

@@ -62,7 +62,9 @@ describe("HANDOUT.md", () => {
         { env: { FAIL_WITH: "ETIMEDOUT" } },
       );
       await run.exit();
-      expect(run.stderr.trim()).toBe(quoted("No answer")!);
+      const [what, check] = run.stderr.trim().split("\n");
+      expect(what).toBe(quoted("No answer")!);
+      expect(handout).toContain(`${what}\`\n  \`${check}\``);
     },
     T,
   );

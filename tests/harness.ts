@@ -424,21 +424,23 @@ export function carrier(ns: string, name: string): boolean {
     .includes("LOWER_UP");
 }
 
-/** A test: `bun SCRIPT ARGS` is a usage mistake: one line that `says` it, then the usage,
- * nothing on standard output, no stack trace; exit 2. */
+/** A test: `bun SCRIPT ARGS` is a usage mistake: one line that `says` it, then the usage
+ * (the server's in two rows), each within 80 columns, nothing on standard output, no stack
+ * trace; exit 2. */
 export function usageMistake(script: string, args: readonly string[], says: string): void {
   const name = script === SERVER ? "server.ts" : "client.ts";
   test(
-    `${name} ${args.map((a) => JSON.stringify(a)).join(" ")} is a usage mistake: "${says}"; exit 2`,
+    `${name} ${args.map((a) => JSON.stringify(a)).join(" ")} is a usage mistake: "${says}", then the usage, within 80 columns; exit 2`,
     async () => {
       // Offline where it can be: were the mistake taken, "1337" would be sent to 0.0.5.57.
       const offline = noOffline === "" ? OFFLINE : [];
       const proc = spawn([...offline, "bun", script, ...args]);
       expect(await proc.exit()).toBe(2);
       const lines = proc.stderr.trim().split("\n");
-      expect(lines).toHaveLength(2);
+      expect(lines).toHaveLength(name === "server.ts" ? 3 : 2);
       expect(lines[0]).toContain(says);
       expect(lines[1]).toStartWith(`usage: bun ${name}`);
+      for (const line of lines) expect([line, line.length <= 80]).toEqual([line, true]);
       expect(hasStackTrace(proc.stderr)).toBe(false);
       expect(proc.stdout).toBe("");
     },

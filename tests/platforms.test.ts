@@ -82,7 +82,10 @@ describe("connect errors Bun 1.4.5 reports as refused on Linux", () => {
       "ENETUNREACH",
       "No route from here to 10.127.8.7: check the address and the network.\nSchool or guest Wi-Fi may keep devices apart: try a phone's hotspot.",
     ],
-    ["ETIMEDOUT", "No answer from 10.127.8.7:1337 in 10 s: check address, firewall, server."],
+    [
+      "ETIMEDOUT",
+      "No answer from 10.127.8.7:1337 in 10 s.\nCheck the address, --port, the firewall, the server.",
+    ],
     [
       "ECONNREFUSED",
       "Connection refused by 10.127.8.7:1337: start the server, or check --port.\nNobody listens on port 1337 there, or a firewall says no.",
@@ -222,7 +225,7 @@ describe("a failure with no line of its own is still one line", () => {
       const odd = await failingWith("EMYSTERY", CLIENT, ["10.127.8.7", "--port", "5000"]);
       expect(odd.code).toBe(1);
       expect(odd.stderr).toBe(
-        "No connection to 10.127.8.7:5000 (EMYSTERY): check address, firewall, server.",
+        "No connection to 10.127.8.7:5000 (EMYSTERY).\nCheck the address, --port, the firewall, the server.",
       );
     },
     T,
