@@ -39,6 +39,12 @@ const sides = [
 const mutating = process.env.MUTATING === "1";
 
 describe.skipIf(mutating)("WALKTHROUGH.md", () => {
+  test("the README is read in minutes: at most 1,000 words, the rest in the documents it links", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    expect(readme.match(/\S+/g)!.length).toBeLessThanOrEqual(1000);
+    for (const doc of ["WALKTHROUGH.md", "HANDOUT.md", "tests/README.md", "bench/README.md"])
+      expect(readme).toContain(`(${doc})`);
+  });
   test("the README links to it", () => {
     expect(readFileSync(join(ROOT, "README.md"), "utf8")).toContain("(WALKTHROUGH.md)");
   });
