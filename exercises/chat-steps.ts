@@ -9,66 +9,47 @@ import type { Socket } from "bun";
 
 // What each connection keeps: a decoder keeps a character split between two reads whole.
 type Person = { decoder: TextDecoder; rest: string; name: string };
+const port = readPort(); // --port N; 1337 unless given
 const MAX_LINE = 4096; // characters of a line still coming, at most
-// Characters that control the terminal, or hide or reorder text, are printed as "?".
-const HIDDEN =
-  /[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}]--[\t\n]]/gv;
-
-// The port: --port N, 1337 unless given. A mistake is one line and the usage (exit 2).
-const usage = "usage: bun chat-steps.ts [--port PORT]";
-const given = (() => {
-  try {
-    return parseArgs({ options: { port: { type: "string", default: "1337" } } }).values.port;
-  } catch (mistake) {
-    console.error(`${(mistake as Error).message}\n${usage}`);
-    process.exit(2);
-  }
-})();
-if (!/^\d{1,5}$/.test(given) || Number(given) > 65535) {
-  console.error(`--port takes a whole number from 0 to 65535, not "${given}"\n${usage}`);
-  process.exit(2);
-}
 
 // Step 1 (everyone): the connections, in a Set.
 const people = new Set<Socket<Person>>();
 
-const server = (() => {
-  try {
-    return Bun.listen<Person>({
-      hostname: "0.0.0.0",
-      port: Number(given),
-      socket: {
-        open(conn) {
-          conn.data = { decoder: new TextDecoder(), rest: "", name: "" };
-          // Step 1: add conn to the set.
-          people.add(conn);
-          console.log(`Connection from : ${conn.remoteAddress}`);
-          conn.write("Type your name, then Enter.\n");
-        },
-        data(conn, bytes) {
-          const text = conn.data.decoder.decode(bytes, { stream: true });
-          // Step 3 (whole lines): what follows the last "\n" waits for the next read.
-          const lines = (conn.data.rest + text).split("\n");
-          conn.data.rest = lines.pop() ?? "";
-          if (conn.data.rest.length > MAX_LINE) {
-            conn.data.rest = ""; // kept no longer
-            conn.end("A line over 4 KiB: goodbye.\n");
-            return;
-          }
-          for (const line of lines) said(conn, line.replace(/\r$/, "").replace(HIDDEN, "?"));
-        },
-        close(conn) {
-          // Step 1: delete conn from the set.
-          people.delete(conn);
-        },
+try {
+  const server = Bun.listen<Person>({
+    hostname: "0.0.0.0",
+    port,
+    socket: {
+      open(conn) {
+        conn.data = { decoder: new TextDecoder(), rest: "", name: "" };
+        // Step 1: add conn to the set.
+        people.add(conn);
+        console.log(`Connection from : ${conn.remoteAddress}`);
+        conn.write("Type your name, then Enter.\n");
       },
-    });
-  } catch (problem) {
-    console.error(`Cannot listen on port ${given}: ${(problem as Error).message}`);
-    process.exit(1);
-  }
-})();
-console.error(`Listening on port ${server.port}; Ctrl-C stops.`);
+      data(conn, bytes) {
+        const text = conn.data.decoder.decode(bytes, { stream: true });
+        // Step 3 (whole lines): what follows the last "\n" waits for the next read.
+        const lines = (conn.data.rest + text).split("\n");
+        conn.data.rest = lines.pop() ?? "";
+        if (conn.data.rest.length > MAX_LINE) {
+          conn.data.rest = ""; // kept no longer
+          conn.end("A line over 4 KiB: goodbye.\n");
+          return;
+        }
+        for (const line of lines) said(conn, visible(line.replace(/\r$/, "")));
+      },
+      close(conn) {
+        // Step 1: delete conn from the set.
+        people.delete(conn);
+      },
+    },
+  });
+  console.error(`Listening on port ${server.port}; Ctrl-C stops.`);
+} catch (problem) {
+  console.error(`Cannot listen on port ${port}: ${(problem as Error).message}`);
+  process.exit(1);
+}
 
 /** A whole line from a person. */
 function said(conn: Socket<Person>, line: string): void {
@@ -85,4 +66,30 @@ function said(conn: Socket<Person>, line: string): void {
     // A reader so far behind that the system takes no more is cut off, not sent half.
     if (other.write(bytes) < bytes.length) other.terminate();
   }
+}
+
+// What the server needs besides, below the lines you edit.
+
+/** Characters that control the terminal, or hide or reorder text, print as "?". */
+function visible(text: string): string {
+  const hidden =
+    /[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}]--[\t\n]]/gv;
+  return text.replace(hidden, "?");
+}
+
+/** The port: --port N, 1337 unless given. A mistake is one line and the usage (exit 2). */
+function readPort(): number {
+  const usage = "usage: bun chat-steps.ts [--port PORT]";
+  let given = "1337";
+  try {
+    given = parseArgs({ options: { port: { type: "string", default: "1337" } } }).values.port;
+  } catch (mistake) {
+    console.error(`${(mistake as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+  if (!/^\d{1,5}$/.test(given) || Number(given) > 65535) {
+    console.error(`--port takes a whole number from 0 to 65535, not "${given}"\n${usage}`);
+    process.exit(2);
+  }
+  return Number(given);
 }

@@ -15,6 +15,9 @@ import sys
 sys.stdout.reconfigure(newline="\n")
 ETH_P_ALL, ETH_P_IP = 0x0003, 0x0800  # every packet, both ways; then IPv4 alone
 FLAGS = [(0x01, "F"), (0x02, "S"), (0x04, "R"), (0x08, "P"), (0x10, ".")]  # tcpdump's order
+# On loopback each packet passes twice, going out and coming in: it is shown once, as
+# tcpdump shows it (the copy going out is left out).
+ARPHRD_LOOPBACK, PACKET_OUTGOING = 772, 4
 
 if len(sys.argv) != 2:
     sys.exit("usage: python3 scripts/capture.py INTERFACE   (lo for this computer)")
@@ -32,8 +35,10 @@ for stop in (signal.SIGTERM, signal.SIGINT):  # Ctrl-C too: an end, not a traceb
 sys.stderr.write("ready\n")  # one write, even unbuffered (PYTHONUNBUFFERED)
 sys.stderr.flush()
 while True:
-    packet, (_, protocol, *_) = sniffer.recvfrom(65535)
+    packet, (_, protocol, kind, hardware, *_) = sniffer.recvfrom(65535)
     if protocol != ETH_P_IP:
+        continue
+    if hardware == ARPHRD_LOOPBACK and kind == PACKET_OUTGOING:
         continue
     header = (packet[0] & 0x0F) * 4
     if packet[9] != socket.IPPROTO_TCP:

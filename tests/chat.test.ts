@@ -362,6 +362,9 @@ describe("lesson 3: the pair work (exercises/chat-start.ts, then chat-steps.ts)"
         expect(server.stdout.match(/^Connection from : 127\.0\.0\.1$/gm)).toHaveLength(2);
         const text = readFileSync(join(ROOT, "exercises", "chat-start.ts"), "utf8");
         for (const step of [1, 2, 3, 4]) expect(text).toContain(`// Step ${step} (`);
+        // It opens with what students edit: nothing harder above the first step.
+        const above = text.slice(0, text.indexOf("// Step 1 ("));
+        expect(above).not.toMatch(/\/[gimsuyv]*v\b|=>|\(\(\)|\\p\{/);
       } finally {
         remove();
       }
@@ -371,11 +374,11 @@ describe("lesson 3: the pair work (exercises/chat-start.ts, then chat-steps.ts)"
 
   test("chat-steps.ts is chat-start.ts with the steps done: what both hold is written the same in both", () => {
     const read = (name: string) => readFileSync(join(ROOT, "exercises", name), "utf8");
-    // From the hidden characters to the port's check, and the listening, but for the name.
+    // What both need besides, below the lines students edit: the same, but for the name.
     const shared = (text: string) =>
       text
         .replaceAll(/chat-st(art|eps)\.ts/g, "NAME")
-        .match(/\/\/ Characters that control[\s\S]*?process\.exit\(2\);\n\}\n/)?.[0];
+        .match(/\/\/ What the server needs besides[\s\S]*$/)?.[0];
     expect(shared(read("chat-steps.ts"))).toBeDefined();
     expect(shared(read("chat-steps.ts"))).toBe(shared(read("chat-start.ts")));
   });

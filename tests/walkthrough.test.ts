@@ -6,7 +6,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CLIENT, cleanUp, ROOT, SERVER, spawn } from "./harness";
+import { CLIENT, cleanUp, noOffline, OFFLINE, ROOT, SERVER, spawn } from "./harness";
 
 afterEach(cleanUp);
 
@@ -233,6 +233,34 @@ describe.skipIf(!canDropRights || !Bun.which("setpriv") || !Bun.which("python3")
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }
+      },
+    );
+    test.skipIf(noOffline !== "")(
+      "on loopback (lo) each packet is shown once, as tcpdump shows it, not once going out and once coming in",
+      async () => {
+        // A network of its own, where port 1337 is free: the capture, the server, the client.
+        const holder = spawn([...OFFLINE, "sh", "-c", "ip link set lo up && echo up && exec cat"], {
+          stdin: "pipe",
+        });
+        await holder.waitFor(/up/, "stdout");
+        const inside = ["nsenter", `--net=/proc/${holder.proc.pid}/ns/net`];
+        const capture = spawn([...inside, "python3", join(ROOT, "scripts", "capture.py"), "lo"]);
+        await capture.waitFor(/ready/);
+        const server = spawn([...inside, "bun", SERVER]);
+        await server.waitFor(/Listening on/);
+        const client = spawn([...inside, "bun", CLIENT], { stdin: new Blob(["hello\n"]) });
+        expect(await client.exit()).toBe(0);
+        expect(await server.exit()).toBe(0);
+        const flags = () => [...capture.stdout.matchAll(/Flags \[(.*?)\]/g)].map((m) => m[1]);
+        const count = (flag: string) => flags().filter((one) => one === flag).length;
+        await capture.waitUntil(() => count("F.") >= 2, "both sides' goodbye");
+        capture.proc.kill("SIGINT");
+        expect(await capture.exit()).toBe(0);
+        // One handshake ([S], [S.], [.]), the message and the reply ([P.] each), a goodbye
+        // from each side ([F.]): twice each, were the copies going out shown too.
+        expect([count("S"), count("S."), count("P."), count("F.")]).toEqual([1, 1, 2, 2]);
+        const lines = capture.stdout.trim().split("\n");
+        lines.forEach((line, i) => expect(line).not.toBe(lines[i - 1]));
       },
     );
     test("Ctrl-C ends it in order: its packets so far, no traceback; exit 0", async () => {
