@@ -3,12 +3,15 @@
 // server sends, whenever it comes: not one reply per message, as client.ts waits for.
 // It runs alone: copy this one file to each person's computer.
 //   bun chat-client.ts [HOST] [--port PORT]
+import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 
-// Characters that control the terminal, or hide or reorder text (as in server.ts): "?".
+// Characters that control the terminal, or hide or reorder text (as in server.ts), and a
+// fifth mark and more on one letter: "?".
 const HIDDEN =
-  /[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}]--[\t\n]]/gv;
+  /(?<=\p{M}{4})\p{M}|[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}]--[\t\n]]/gv;
 const LONGEST = 4096; // characters of a line from the server kept while it is still coming
+const LONGEST_SENT = 4096; // bytes of a line typed or piped in: the chat takes no longer
 const USAGE = "usage: bun chat-client.ts [HOST] [--port PORT]";
 
 /** One line on standard error, and the end: 1 for the network, 2 for a mistyped command. */
@@ -23,7 +26,13 @@ process.on("uncaughtException", (problem: Error & { code?: string }) => {
 const { values, positionals } = (() => {
   try {
     const port = { type: "string", default: "1337" } as const;
-    return parseArgs({ options: { port }, allowPositionals: true });
+    const help = { type: "boolean", short: "h" } as const;
+    const parsed = parseArgs({ options: { port, help }, allowPositionals: true });
+    if (parsed.values.help) {
+      console.log(`${USAGE}\n  HOST    the chat server's address (default 127.0.0.1)`);
+      process.exit(0);
+    }
+    return parsed;
   } catch (mistake) {
     return quit(`${(mistake as Error).message}\n${USAGE}`, 2);
   }
@@ -59,29 +68,67 @@ const chat = await Bun.connect({
     },
   },
 });
-for await (const line of console) await sendLine(new TextEncoder().encode(`${line}\n`));
+for await (const line of input()) await sendLine(new TextEncoder().encode(`${line}\n`));
 leaving = true;
 chat.end(); // Ctrl-D: we are done
 
+/** The lines typed or piped in; one longer than the chat takes ends the client. */
+async function* input(): AsyncGenerator<string> {
+  const tooLong = "A line over 4 KiB: the chat takes shorter lines.";
+  let kept = 0; // bytes since the last "\n": /dev/zero is one endless line
+  process.stdin.on("data", (chunk: Buffer) => {
+    const end = chunk.lastIndexOf("\n");
+    kept = end < 0 ? kept + chunk.length : chunk.length - end - 1;
+    if (kept > LONGEST_SENT) quit(tooLong);
+  });
+  const how = { input: process.stdin, crlfDelay: Infinity, terminal: false };
+  for await (const line of createInterface(how)) {
+    if (Buffer.byteLength(line) > LONGEST_SENT) quit(tooLong);
+    yield line;
+  }
+}
+
 /**
- * A line from the server, in rows that fit the terminal: each row after the first starts
- * with two spaces, so a long line cannot wrap into one that looks like "Bob: ...".
+ * A line from the server, in rows that fit the terminal, each drawn here: a person's line
+ * ("Ana: ...") has the name at the start of every row, so no text, however padded, starts a
+ * row of its own; the server's own lines ("* Ana joined") go on after two spaces. Widths
+ * are counted the widest way a terminal draws them: beyond ASCII 2 columns, a tab 8.
  */
 function show(line: string): void {
   const text = line.replace(HIDDEN, "?");
-  const columns = process.stdout.columns || 80;
+  const named = /^[\p{L}\p{N}][\p{L}\p{N} ._()-]{0,29}: /u.exec(text)?.[0] ?? "";
+  const first = named || "";
+  const next = named || "  ";
+  const width = Math.max(20, (process.stdout.columns || 80) - columns(next));
+  const body = text.slice(named.length);
   const rows: string[] = [];
-  if (/^[\x20-\x7e]*$/.test(text)) {
-    for (let at = 0; at < text.length; at += columns - 2)
-      rows.push(text.slice(at, at + columns - 2));
+  if (/^[\x20-\x7e]*$/.test(body)) {
+    // Printable ASCII, most lines: a column a character, on every terminal.
+    for (let at = 0; at < body.length || at === 0; at += width)
+      rows.push(body.slice(at, at + width));
   } else {
-    // Anything beyond ASCII may take two columns on some terminal: count it so.
-    const chars = [...text];
-    const width = Math.floor((columns - 2) / 2);
-    for (let at = 0; at < chars.length; at += width)
-      rows.push(chars.slice(at, at + width).join(""));
+    let row = "";
+    let used = 0; // the row's columns
+    for (const char of body) {
+      const needs = columns(char);
+      if (used + needs > width) {
+        rows.push(row);
+        row = "";
+        used = 0;
+      }
+      row += char;
+      used += needs;
+    }
+    rows.push(row);
   }
-  console.log(rows.join("\n  "));
+  console.log(rows.map((one, n) => (n === 0 ? first : next) + one).join("\n"));
+}
+
+/** Columns a terminal may give text, at most: ASCII 1, a tab 8, anything else 2. */
+function columns(text: string): number {
+  let sum = 0;
+  for (const char of text) sum += char === "\t" ? 8 : /[\x20-\x7e]/.test(char) ? 1 : 2;
+  return sum;
 }
 
 /** Sends every byte of a line: write() sends what fits now, and drain says when to go on. */

@@ -15,7 +15,9 @@
 import { closeSync, openSync } from "node:fs";
 import { devNull } from "node:os";
 import type { Socket } from "bun";
+import { addressesForOthers } from "../depth/listening.ts";
 import { output, print } from "../depth/output.ts";
+import { label, MIN_TEXT, rowsOf, terminalWidth } from "../depth/projector.ts";
 import { oneLineErrors, readPort } from "./run-server";
 
 type Person = {
@@ -33,10 +35,11 @@ const MAX_LINE = 4096; // bytes of one line, at most: a terminal cuts a typed li
 const MAX_WAITING = 64 * 1024; // bytes waiting for one slow reader, at most
 const MAX_NAME = 20; // characters of a name
 const LINES_A_SECOND = 10; // from one person: more than anyone types, or a pasted verse
-const SHOWN = 160; // characters of a line on the teacher's screen (two rows), at most
-// Characters that control the terminal, or hide or reorder text (as in server.ts): "?".
+const SHOWN_ROWS = 2; // rows of one line on the teacher's screen, at most
+// Characters that control the terminal, or hide or reorder text (as in server.ts), and a
+// fifth mark and more on one letter: "?".
 const HIDDEN =
-  /[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}]--[\t\n]]/gv;
+  /(?<=\p{M}{4})\p{M}|[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}]--[\t\n]]/gv;
 
 oneLineErrors(); // a port in use: one line, not a stack trace
 const { port } = readPort("usage: bun exercises/chat-server.ts [--port PORT]", true);
@@ -82,7 +85,18 @@ const server = Bun.listen<Person>({
     close: left, // they left, or their connection broke
   },
 });
-output(2, `Chat on port ${server.port}: bun exercises/chat-client.ts --port ${server.port}`);
+output(2, banner(server.port));
+
+/** Where the chat listens, and the command each person types: in their folder, or here. */
+function banner(port: number): string {
+  const portOption = port === 1337 ? "" : ` --port ${port}`;
+  const lines = [`Chat on port ${port}; Ctrl-C stops.`];
+  lines.push("Each person types, in the folder with chat-client.ts:");
+  for (const { via, address } of addressesForOthers())
+    lines.push(`  over ${via}: bun chat-client.ts ${address}${portOption}`);
+  lines.push(`  on this computer: bun exercises/chat-client.ts${portOption}`);
+  return lines.join("\n");
+}
 
 /**
  * Sends a person's held lines, 10 a second. While some wait, the server reads no more
@@ -107,18 +121,42 @@ function inTurn(conn: Socket<Person>): void {
 function said(conn: Socket<Person>, line: string): boolean {
   if (line.trim() === "") return false; // nothing to say, nothing counted
   if (conn.data.name === "") {
-    conn.data.name = uniqueName(line.trim().slice(0, MAX_NAME));
+    conn.data.name = uniqueName(nameOf(line));
     send(conn, `Hello, ${conn.data.name}. ${people.size - 1} other(s) here.`);
     everyone(`* ${conn.data.name} joined`, conn);
     return true;
   }
-  // The teacher's screen shows the start of a long line, and how much more there is.
-  const characters = [...line];
-  const more = characters.length - SHOWN;
-  const shown = more > 0 ? `${characters.slice(0, SHOWN).join("")}... (${more} more)` : line;
-  print(`${conn.data.name}: ${shown}`);
+  show(conn.data.name, line);
   everyone(`${conn.data.name}: ${line}`, conn);
   return true;
+}
+
+/**
+ * A line on the teacher's screen, in rows drawn here, each starting with the sender's name
+ * (widths counted the widest way a terminal draws them: depth/projector.ts), so no text,
+ * however padded, starts a row of its own; two rows at most, and how much more there was.
+ */
+function show(name: string, line: string): void {
+  const width = terminalWidth() - name.length - 2; // for text, beside "NAME: "
+  if (width < MIN_TEXT) {
+    print(`${label(name)}: (a line: widen the terminal to read it)`);
+    return;
+  }
+  let rows = 0;
+  for (const row of rowsOf(line, width, (text) => text)) {
+    if (rows === SHOWN_ROWS) {
+      print(`${label(name)}: ... (${[...line.slice(row.start)].length} more characters)`);
+      return;
+    }
+    print(`${label(name)}: ${row.text}`);
+    rows++;
+  }
+}
+
+/** A name as typed, made plain: letters, digits, spaces, dots, dashes (no ":" nor "*"). */
+function nameOf(typed: string): string {
+  const plain = typed.replace(/[^\p{L}\p{N} ._-]/gu, "").trim();
+  return plain.replace(/^[^\p{L}\p{N}]+/u, "").slice(0, MAX_NAME) || "someone";
 }
 
 /** A name nobody here has: the one typed, or the one typed with (2), (3), ... after it. */
