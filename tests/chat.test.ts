@@ -4,7 +4,16 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cleanUp, freePort, ROOT, rawConnect, spawn, spawnScript, startServer } from "./harness";
+import {
+  cleanUp,
+  freePort,
+  ROOT,
+  rawConnect,
+  runEnvironment,
+  spawn,
+  spawnScript,
+  startServer,
+} from "./harness";
 
 afterEach(cleanUp);
 
@@ -486,8 +495,10 @@ describe("lesson 3: the chat as sturdy as the class server (a fourth attack)", (
   /** A command in a tmux window of its own, 80 columns wide; its screen as rows. */
   function onScreen(cmd: string[]) {
     const socket = `sob-chat-${process.pid}-${++sessions}`;
+    // Its server carries this run's id: a killed run's next run ends it (harness.ts).
+    const env = runEnvironment();
     const run = (...args: string[]) =>
-      Bun.spawnSync([tmux!, "-L", socket, ...args], { stderr: "pipe" });
+      Bun.spawnSync([tmux!, "-L", socket, ...args], { stderr: "pipe", env });
     run("new-session", "-d", "-x", "80", "-y", "50", "--", ...cmd);
     const screen = () => run("capture-pane", "-p").stdout.toString().split("\n");
     return {

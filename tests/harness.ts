@@ -93,6 +93,8 @@ waiting.skipIf = (skip: boolean) => (skip ? test.skip : waiting);
 // Every process the tests start carries this run's id, so that a later run can tell what a
 // killed run left behind: a process whose run has ended, or a namespace named sob-*-PID.
 const RUN = "SOB_TEST_RUN";
+/** The environment of a process a test starts by other means (tmux's server): this run's. */
+export const runEnvironment = () => ({ ...process.env, [RUN]: String(process.pid) });
 const onLinux = process.platform === "linux";
 /** Ends a wrapped process with its parent (Linux): a run that is killed leaves none behind. */
 const withParent = onLinux && Bun.which("setpriv") ? ["setpriv", "--pdeathsig", "KILL"] : [];

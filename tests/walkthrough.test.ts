@@ -153,7 +153,9 @@ describe("WALKTHROUGH.md transcripts", () => {
 
 // The plans: each lesson's parts, their minutes, what is read aloud and shown in each.
 const WORDS_A_MINUTE = 130; // spoken, at a teacher's pace
-const SECONDS_A_LINE = 3; // a line of a script on the projector, pointed at and said
+const EXPLAINED_TS = 20; // seconds for each line of TypeScript the section quotes: explained
+const SHOWN_PYTHON = 5; // seconds for each line of the tutorial's Python it quotes: shown
+const SECONDS_A_LINE = 3; // a line of a file on the projector, pointed at and said
 /**
  * What a teacher reads aloud of a section: its prose, without code, tables or comments; of
  * a section in steps, each step's first paragraph (the rest is for reading later).
@@ -180,6 +182,13 @@ function spokenMinutes(title: string): number {
   const words = read.map((text) => prose(text).match(/\S+/g)?.length ?? 0);
   return words.reduce((sum, n) => sum + n, 0) / WORDS_A_MINUTE;
 }
+/** The minutes it takes to explain the TypeScript a section quotes, and show its Python. */
+function explainedMinutes(title: string): number {
+  const quoted = blocks(section(title));
+  const lines = (lang: string) =>
+    quoted.filter((block) => block.lang === lang).reduce((n, block) => n + block.lines.length, 0);
+  return (lines("ts") * EXPLAINED_TS + lines("python") * SHOWN_PYTHON) / 60;
+}
 /** The minutes it takes to show a script on the projector, a line at a time. */
 function shownMinutes(script: string): number {
   if (script === "") return 0;
@@ -193,7 +202,7 @@ describe.skipIf(mutating)("the lesson plans", () => {
     "Lesson 2: two computers and the class",
     "Lesson 3 (optional): from echo to chat",
   ]) {
-    test(`${lesson}: its parts fit 45 minutes with 5 for questions, each part what it reads aloud (${WORDS_A_MINUTE} words a minute) and shows (${SECONDS_A_LINE} s a line), and it says what to cut first`, () => {
+    test(`${lesson}: its parts fit 45 minutes with 5 for questions, each part what it reads aloud (${WORDS_A_MINUTE} words a minute), explains (${EXPLAINED_TS} s a line of TypeScript, ${SHOWN_PYTHON} s of Python) and shows (${SECONDS_A_LINE} s a line); the plan states these rates, and what to cut first`, () => {
       const rows = [...section(lesson).matchAll(/^\| (\d+) \| ([^|]+) \|([^|]*)\|([^|]*)\|$/gm)];
       expect(rows.length).toBeGreaterThan(2);
       const total = rows.reduce((sum, row) => sum + Number(row[1]), 0);
@@ -201,10 +210,13 @@ describe.skipIf(mutating)("the lesson plans", () => {
       expect(rows.some((row) => row[2]!.trim() === "questions" && Number(row[1]) >= 5)).toBe(true);
       for (const [, minutes, part, read, shown] of rows) {
         const title = read!.trim();
-        const needed = Math.ceil((title ? spokenMinutes(title) : 0) + shownMinutes(shown!.trim()));
+        const said = title ? spokenMinutes(title) + explainedMinutes(title) : 0;
+        const needed = Math.ceil(said + shownMinutes(shown!.trim()));
         expect([part!.trim(), needed <= Number(minutes)]).toEqual([part!.trim(), true]);
       }
       expect(section(lesson)).toMatch(/If it runs late, cut first /);
+      const rates = `| read aloud: ${WORDS_A_MINUTE} words a minute; ${EXPLAINED_TS} s for each line of TypeScript explained, ${SHOWN_PYTHON} s for each line of Python shown | shown: ${SECONDS_A_LINE} s a line |`;
+      expect(section(lesson)).toContain(rates);
     });
   }
 });
