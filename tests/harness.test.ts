@@ -50,6 +50,38 @@ describe("nothing is left behind", () => {
     T,
   );
 
+  test.skipIf(!onLinux || !Bun.which("setsid"))(
+    "a bun test killed in the middle of a test leaves no pipeline running: not its shell, nor what the shell started",
+    async () => {
+      // A test file of its own that starts a pipeline (a server into a reader), prints the
+      // server's pid, and waits for ever.
+      const dir = mkdtempSync(join(tmpdir(), "sob-h-"));
+      try {
+        const file = join(dir, "left.test.ts");
+        const harness = join(import.meta.dir, "harness.ts");
+        writeFileSync(
+          file,
+          `import { test } from "bun:test";\nimport { spawnShell } from ${JSON.stringify(harness)};\n` +
+            `test("waits", async () => {\n` +
+            `  const shell = spawnShell('{ sleep 600 & echo "server pid $!"; wait; } | cat');\n` +
+            `  await shell.waitFor(/server pid/, "stdout");\n` +
+            `  console.log(shell.stdout.trim());\n  await new Promise(() => {});\n}, 60_000);\n`,
+        );
+        const run = spawn(["bun", "test", file], { cwd: dir });
+        const pid = Number((await run.waitFor(/server pid (\d+)/, "stdout", 10_000))[1]);
+        expect(alive(pid)).toBe(true);
+        run.proc.kill("SIGKILL");
+        await run.exit();
+        const deadline = Date.now() + 2000; // a bound on the wait, not a speed
+        while (alive(pid) && Date.now() < deadline) await Bun.sleep(10);
+        expect(alive(pid)).toBe(false);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    T,
+  );
+
   const canNamespace = process.getuid?.() === 0 && Bun.which("ip") !== null && onLinux;
   if (!canNamespace) console.error("skipped: removing leftover namespaces needs root and ip");
   test.skipIf(!canNamespace)(

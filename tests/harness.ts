@@ -98,6 +98,18 @@ export const runEnvironment = () => ({ ...process.env, [RUN]: String(process.pid
 const onLinux = process.platform === "linux";
 /** Ends a wrapped process with its parent (Linux): a run that is killed leaves none behind. */
 const withParent = onLinux && Bun.which("setpriv") ? ["setpriv", "--pdeathsig", "KILL"] : [];
+/**
+ * A process group (a shell pipeline) ends with its parent too, all of it: its leader is a
+ * shell that the system signals (USR1) when the parent dies, and that then kills its whole
+ * group; otherwise it waits for the command and exits as it does. (pdeathsig reaches only
+ * the one process it is set on, not what that one starts.) Standard input is handed on:
+ * a command started with & would otherwise read /dev/null.
+ */
+const GROUP_ENDS_WITH_PARENT = 'exec 3<&0; trap "kill -KILL 0" USR1; "$@" <&3 3<&- & wait $!';
+const groupWithParent =
+  onLinux && Bun.which("setpriv")
+    ? ["setpriv", "--pdeathsig", "USR1", "sh", "-c", GROUP_ENDS_WITH_PARENT, "group"]
+    : [];
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -148,7 +160,9 @@ const newGroup = Bun.which("setsid")
 /** The one way the tests start a process: collected, and killed after the test. */
 export function spawn(cmd: string[], options: SpawnOptions = {}): Running {
   const setsid = options.group ? newGroup : [];
-  const proc = Bun.spawn([...withParent, ...setsid, ...cmd], {
+  // A group's leader ends the group with the parent; a single process, itself.
+  const ending = options.group && setsid.length > 0 ? groupWithParent : withParent;
+  const proc = Bun.spawn([...setsid, ...ending, ...cmd], {
     cwd: options.cwd ?? ROOT,
     stdin: (options.stdin ?? "ignore") as "pipe",
     stdout: options.stdout ?? "pipe",
