@@ -39,6 +39,8 @@ const ADDRESS_BURST = 1000; // rows an address may show at once: a lab of 60 pas
 const ADDRESS_RATE = 10; // rows a second after that, shared by an address's connections
 const ALL_BURST = 1000; // rows the whole class may show at once
 const ALL_RATE = 20; // rows a second after that, for everyone together: a readable screen
+const JOIN_BURST = 100; // "Connection from" rows an address may show at once: a lab joining
+const JOIN_RATE = 1; // a second after that: one who connects again and again pays for it
 const REPORT_AFTER = 5000; // ms from the first row held back to the line that counts them
 const QUIET_RESERVE = 10; // rows of the class's share kept for those with nothing held back
 const KEPT_SHARES = 100; // shares of connections gone, kept for each address, at most
@@ -52,6 +54,10 @@ export class Classroom {
   // again to flood pays for it, not its classmates behind the same address.
   private spent = new Map<string, Budget[]>();
   private all: Budget = { rows: ALL_BURST, at: performance.now() }; // the whole class's
+  // Each address's share of "Connection from" rows, apart from its share for text: a
+  // connection that churns (connects and closes in a loop) spends this one, not the rows
+  // its classmates behind the same address need for what they say.
+  private joins = new Map<string, Budget>();
   private notes: Notes; // standard error, within its budget
   private narrow = 0; // the width of a terminal too narrow for rows, once it is said
 
@@ -87,10 +93,14 @@ export class Classroom {
     return this.replace(quietest, newcomer, "was silent longest, of an address holding many");
   }
 
-  /** Step 6 in a class: "Connection from : " and the name, within the address's share. */
+  /**
+   * Step 6 in a class: "Connection from : " and the name, within the address's share of
+   * such rows (its text's share is left whole) and the class's.
+   */
   announce(conn: Socket<Client>): void {
+    this.seat(conn); // its share of the projector is its own from the moment it connects
     const line = `Connection from : ${conn.data.name}`;
-    if (this.take(conn)) this.server.print(`Connection from : ${label(conn.data.name)}`);
+    if (this.takeJoin(conn)) this.server.print(`Connection from : ${label(conn.data.name)}`);
     else this.hold(conn, [line], true);
   }
 
@@ -130,6 +140,11 @@ export class Classroom {
     if (address && !others) {
       refill(address, ADDRESS_BURST, ADDRESS_RATE);
       if (address.rows >= ADDRESS_BURST) this.addresses.delete(conn.data.address); // unused
+    }
+    const joins = this.joins.get(conn.data.address);
+    if (joins && !others) {
+      refill(joins, JOIN_BURST, JOIN_RATE);
+      if (joins.rows >= JOIN_BURST) this.joins.delete(conn.data.address); // earned back
     }
   }
 
@@ -213,6 +228,19 @@ export class Classroom {
     this.seat(conn).budget.rows--;
     this.addressBudget(conn).rows--;
     this.all.rows--;
+    return true;
+  }
+
+  /** Takes one "Connection from" row, if the address's share of them and the class's allow. */
+  private takeJoin(conn: Socket<Client>): boolean {
+    const joins = this.joins.get(conn.data.address) ?? { rows: JOIN_BURST, at: performance.now() };
+    refill(joins, JOIN_BURST, JOIN_RATE);
+    refill(this.all, ALL_BURST, ALL_RATE);
+    const reserve = joins.rows < JOIN_BURST / 2 ? QUIET_RESERVE : 0; // as rowsLeft() keeps
+    if (joins.rows < 1 || this.all.rows - reserve < 1) return false;
+    joins.rows--;
+    this.all.rows--;
+    this.joins.set(conn.data.address, joins); // (an address at its full share is not kept)
     return true;
   }
 

@@ -422,7 +422,9 @@ describe.concurrent("the projector's budget (depth/classroom.ts)", () => {
       const before = printed.length;
       room.announce(churner);
       await room.show(churner, flood);
-      shownToChurner += printed.length - before;
+      // Its text's rows: its "Connection from" rows are another share (the next test).
+      const rows = printed.slice(before).filter((row) => !row.startsWith("Connection from"));
+      shownToChurner += rows.length;
       clients.delete(churner);
       room.leave(churner, "left");
     }
@@ -434,8 +436,33 @@ describe.concurrent("the projector's budget (depth/classroom.ts)", () => {
     clients.add(other);
     room.announce(other);
     await room.show(other, flood);
-    expect(printed.filter((row) => row.startsWith("10.0.0.7:1: "))).toHaveLength(19);
+    expect(printed.filter((row) => row.startsWith("10.0.0.7:1: "))).toHaveLength(20);
     for (const student of [...lab, other]) room.leave(student, "");
+  });
+  test("a churner behind a lab's address, connecting and closing 2,000 times, spends its own 'Connection from' rows: every line of its 29 classmates is shown, its joins past 100 are counted", async () => {
+    const { room, clients, printed } = classroom(100);
+    const started = performance.now();
+    const lab = Array.from({ length: 29 }, (_, n) => seatFor("10.0.0.9", 100 + n));
+    for (const student of lab) {
+      clients.add(student);
+      room.announce(student);
+    }
+    for (let round = 0; round < 20; round++) {
+      for (let port = 1; port <= 100; port++) {
+        const churner = seatFor("10.0.0.9", 1000 * round + port);
+        clients.add(churner);
+        room.announce(churner);
+        clients.delete(churner);
+        room.leave(churner, "left");
+      }
+      for (const student of lab) await room.show(student, `line ${round}`);
+    }
+    // The lab's 580 lines, all shown; of the 2,029 joins, 100 and one a second since.
+    expect(printed.filter((row) => /: line \d+$/.test(row))).toHaveLength(580);
+    const joins = printed.filter((row) => row.startsWith("Connection from : 10.0.0.9"));
+    const seconds = Math.ceil((performance.now() - started) / 1000);
+    expect(joins.length).toBeLessThanOrEqual(100 + seconds);
+    for (const student of lab) room.leave(student, "");
   });
   test("another connection still shows its own rows while one is held back", async () => {
     const { room, clients, printed } = classroom(10);
@@ -897,7 +924,7 @@ describe.concurrent("who makes room, who is shown, who is forgotten: the edges (
     expect(room.makeRoom(seatFor("10.0.0.2", 4))).toBe(false);
     expect(clients.size).toBe(3);
   });
-  test("who leaves is said with how many stay; a newcomer past its address's share is not announced yet", async () => {
+  test("who leaves is said with how many stay; a newcomer past its address's share of 'Connection from' rows is not announced yet", async () => {
     const { room, clients, printed, said } = classroom(5);
     const ana = seatFor("10.0.0.7", 1);
     clients.add(ana);
@@ -907,11 +934,12 @@ describe.concurrent("who makes room, who is shown, who is forgotten: the edges (
     expect(said).toEqual(["10.0.0.7:1 left; 0 connected."]);
     room.leave(seatFor("10.0.0.7", 2), ""); // turned away: nothing to say
     expect(said).toHaveLength(1);
-    // An address whose share is spent: its newcomer's line waits with the rest it holds back.
-    for (let n = 0; n < 50; n++) {
-      const flooder = seatFor("10.0.0.8", 100 + n); // 50 of its bursts: its 1,000 rows
-      clients.add(flooder);
-      await room.show(flooder, "x\n".repeat(25));
+    // An address whose share of joins is spent (100 at once): its newcomer's line waits,
+    // counted with what it holds back.
+    for (let n = 0; n < 100; n++) {
+      const joined = seatFor("10.0.0.8", 100 + n);
+      clients.add(joined);
+      room.announce(joined);
     }
     const before = printed.length;
     const late = seatFor("10.0.0.8", 2);
@@ -926,7 +954,7 @@ describe.concurrent("who makes room, who is shown, who is forgotten: the edges (
     const pair = seatFor("10.2.0.1", 2); // an address with two clients
     for (const seat of [...seats, seatFor("10.2.0.1", 1), pair]) {
       clients.add(seat);
-      room.announce(seat); // a row of each address's share
+      await room.show(seat, "hi"); // a row of each address's share
     }
     await Bun.sleep(200); // 10 rows a second: the row comes back within 0.1 s
     for (const seat of seats) {
