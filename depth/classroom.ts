@@ -1,6 +1,7 @@
 // depth/classroom.ts: the rules that keep a class fair; depth/class-server.ts uses them.
 // Nobody holds the room: when it is full, a newcomer takes the place of a connection that
-// has sent nothing yet, or of the longest-silent one of an address holding far more places.
+// has sent nothing yet, or that drips (a byte or two at a time, again and again, from any
+// address), or of the longest-silent one of an address holding far more places.
 // Nobody drowns the projector: each connection, and each address, shows a burst of rows,
 // then a few a second (connecting again does not start afresh: a newcomer takes on the
 // share a flooder from its address left unearned); what is held back is counted on
@@ -25,6 +26,7 @@ type Budget = { rows: number; at: number }; // rows it may show now, worked out 
 /** What the class room keeps for each connection. */
 type Seat = {
   spoke: number; // when it last sent something (performance.now()); 0: never
+  drips: number; // its chunks in a row of a few bytes each, as a dripping script sends
   budget: Budget; // its share of the projector
   heldAt: number; // when some of its text was last held back (performance.now()); 0: never
   heldBytes: number; // of its text held back since the last report
@@ -44,6 +46,9 @@ const JOIN_RATE = 1; // a second after that: one who connects again and again pa
 const REPORT_AFTER = 5000; // ms from the first row held back to the line that counts them
 const QUIET_RESERVE = 10; // rows of the class's share kept for those with nothing held back
 const KEPT_SHARES = 100; // shares of connections gone, kept for each address, at most
+const DRIP_BYTES = 4; // a chunk this short, or shorter, is a drip ("y", "ok" from a person)
+const DRIPS = 10; // chunks in a row that make a connection a dripper: a person says more
+const DRIP_GONE = 10_000; // ms after its last chunk that a connection is no longer dripping
 
 /** The class room: who gets a place, and each one's share of the projector. */
 export class Classroom {
@@ -68,8 +73,10 @@ export class Classroom {
   /**
    * The room is full: closes one connection to make room for the newcomer, if that is fair.
    * First the oldest that never sent anything, of the address that holds the most places;
-   * else, if that address holds at least 2 more places than the newcomer's, its longest
-   * silent one. Otherwise (a room of one address whose clients all spoke) nobody: false.
+   * else one that drips, from any address (10 chunks in a row of 4 bytes at most, the last
+   * within 10 s: what a script sends to keep a place, not what a person types); else, if
+   * that address holds at least 2 more places than the newcomer's, its longest silent one.
+   * Otherwise (a room of people who all spoke) nobody: false.
    */
   makeRoom(newcomer: Socket<Client>): boolean {
     const places = new Map<string, Socket<Client>[]>(); // each address's clients, oldest first
@@ -85,6 +92,13 @@ export class Classroom {
     }
     const silent = most.find((client) => this.seat(client).spoke === 0);
     if (silent) return this.replace(silent, newcomer, "had sent nothing yet");
+    // A crowd of scripts, from as many addresses as it likes, sending a byte at a time to
+    // keep its places: any of them gives way, the one that has dripped longest first.
+    let dripper: Socket<Client> | undefined;
+    for (const client of this.server.clients) {
+      if (this.drips(client) > (dripper ? this.drips(dripper) : 0)) dripper = client;
+    }
+    if (dripper) return this.replace(dripper, newcomer, "sent a byte or two at a time");
     if (most.length < mine.length + 2) return false; // a swap would make it no fairer
     let quietest = most[0]!; // "!": the room is full, so it holds someone
     for (const client of most) {
@@ -106,7 +120,9 @@ export class Classroom {
 
   /** A client's text: each line under its name, in rows of the terminal's width, in turn. */
   async show(conn: Socket<Client>, text: string): Promise<void> {
-    this.seat(conn).spoke = performance.now();
+    const seat = this.seat(conn);
+    seat.spoke = performance.now();
+    seat.drips = text.length <= DRIP_BYTES ? seat.drips + 1 : 0; // a message ends a drip
     const lines = text.split(/\n+/); // in a class, blank lines say nothing
     for (const [n, line] of lines.entries()) {
       const shown = this.showRows(conn, line);
@@ -115,6 +131,13 @@ export class Classroom {
         return; // its share is used up, for this chunk at least
       }
     }
+  }
+
+  /** How long a connection has been dripping, in chunks: 0 if it is not (any more). */
+  private drips(conn: Socket<Client>): number {
+    const seat = this.seat(conn);
+    const lately = performance.now() - seat.spoke < DRIP_GONE;
+    return seat.drips >= DRIPS && lately ? seat.drips : 0;
   }
 
   /** A line on standard error, within its budget (notes.ts). */
@@ -153,7 +176,8 @@ export class Classroom {
     let seat = this.seats.get(conn);
     if (seat === undefined) {
       const budget = this.takeSpent(conn) ?? { rows: BURST, at: performance.now() };
-      seat = { spoke: 0, budget, heldAt: 0, heldBytes: 0, heldLines: 0, midLine: false };
+      const held = { heldAt: 0, heldBytes: 0, heldLines: 0, midLine: false };
+      seat = { spoke: 0, drips: 0, budget, ...held };
       this.seats.set(conn, seat);
     }
     return seat;
@@ -251,10 +275,10 @@ export class Classroom {
     refill(own, BURST, RATE);
     refill(address, ADDRESS_BURST, ADDRESS_RATE);
     refill(this.all, ALL_BURST, ALL_RATE);
-    // A connection with text held back, or of an address that used half its share, leaves
-    // the class's last rows to the others: else a crowd keeps the class's share empty, and
-    // a quiet student's line is held back too.
-    const heavy = this.holdsBack(conn) || address.rows < ADDRESS_BURST / 2;
+    // A connection with text held back, of an address that used half its share, or that
+    // drips, leaves the class's last rows to the others: else a crowd keeps the class's
+    // share empty, and a quiet student's line is held back too.
+    const heavy = this.holdsBack(conn) || address.rows < ADDRESS_BURST / 2 || this.drips(conn) > 0;
     const reserve = heavy ? QUIET_RESERVE : 0;
     return Math.min(own.rows, address.rows, this.all.rows - reserve);
   }

@@ -371,6 +371,22 @@ describe("who gets a place in the room (depth/classroom.ts)", () => {
     expect(room.makeRoom(seatFor("10.0.0.1", 3))).toBe(false);
     expect(clients.size).toBe(2);
   });
+  test("a crowd from 100 addresses that drips (10 chunks in a row of a byte or two) gives way to a newcomer; people who typed do not, nor one who typed 'y' nine times", async () => {
+    const { room, clients } = classroom(102);
+    const crowd = Array.from({ length: 100 }, (_, n) => seatFor(`10.3.0.${n + 1}`, 1));
+    const [ana, bob] = [seatFor("10.0.0.1", 1), seatFor("10.0.0.2", 1)];
+    for (const conn of [ana, bob, ...crowd]) clients.add(conn);
+    for (let n = 0; n < 12; n++) for (const conn of crowd) await room.show(conn, "x");
+    await room.show(ana, "a question about sockets");
+    for (let n = 0; n < 9; n++) await room.show(bob, "y");
+    for (let n = 0; n < 100; n++) expect(room.makeRoom(seatFor("10.9.0.1", 100 + n))).toBe(true);
+    expect([...clients]).toEqual([ana, bob]); // each newcomer took a dripper's place
+    expect(room.makeRoom(seatFor("10.9.0.2", 1))).toBe(false); // the two who spoke stay
+    for (const conn of crowd)
+      expect((conn as unknown as { ended: string[] }).ended).toEqual([
+        "The server is full: your place went to a newcomer, as yours sent a byte or two at a time.",
+      ]);
+  });
   test("nor for another address when the one holding the places has only one more", async () => {
     const { room, clients } = classroom(3);
     const [a, b, c] = [seatFor("10.0.0.1", 1), seatFor("10.0.0.1", 2), seatFor("10.0.0.2", 3)];

@@ -54,7 +54,7 @@ describe("nobody holds the room", () => {
   );
 
   test.skipIf(!secondAddress)(
-    "connections from one address that each send a byte now and then give way to a student at another; one more of theirs is turned away",
+    "connections from one address that each send a byte now and then give way to a student at another; one more of theirs takes no student's place",
     async () => {
       const server = await startServer(["--keep-open", "--max-clients", "20"]);
       const crowd = startPeer("crowd.py", [String(server.port), "127.0.0.2", "20", "drip"]);
@@ -65,11 +65,31 @@ describe("nobody holds the room", () => {
       await spoke.waitFor(/Got it!/);
       // Standard error is written in turn, after the reply may have gone: wait for the line.
       await server.waitFor(/Closed 127\.0\.0\.2:\d+ to make room for 127\.0\.0\.1:\d+/);
+      // Turned away, or (once they drip) in the place of one of its own address's drippers.
       const another = startPeer("crowd.py", [String(server.port), "127.0.0.2", "1", "drip"]);
-      await server.waitFor(/Turned away 127\.0\.0\.2:\d+: the server is full/);
+      await server.waitFor(
+        /Turned away 127\.0\.0\.2:\d+: the server is full|Closed 127\.0\.0\.2:\d+ to make room for 127\.0\.0\.2:\d+/,
+      );
       expect(spoke.closed()).toBe(false);
       void crowd;
       void another;
+    },
+    T,
+  );
+
+  test.skipIf(!secondAddress)(
+    "100 addresses, each dripping a byte at a time to hold a place, never keep a student out: the student takes a dripper's place, is answered and shown",
+    async () => {
+      const server = await startServer(["--keep-open", "--max-clients", "100"]);
+      const crowd = startPeer("crowd.py", [String(server.port), "127.0.1.1-100", "100", "drip"]);
+      await crowd.waitFor(/dripped/, "stdout", 10_000); // 12 bytes each: a dripper's, not a person's
+      for (let n = 0; n < 3; n++) {
+        const student = await runClient(["--port", String(server.port)], `student ${n}\n`);
+        expect([student.code, student.stdout]).toEqual([0, answered(1) + PROMPT]);
+        await server.waitFor(new RegExp(`: student ${n}$`, "m"), "stdout"); // shown
+      }
+      const made = /^Closed 127\.0\.1\.\d+:\d+ to make room for 127\.0\.0\.1:\d+: it sent a byte/m;
+      await server.waitFor(made);
     },
     T,
   );

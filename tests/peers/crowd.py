@@ -3,8 +3,8 @@ address, which sit idle, drip a byte now and then, flood text and read the repli
 one burst of text each (longburst: of 20 lines of 3,000 characters) and then only read, or
 each send one endless character (combining
 marks piled on one letter) and read the replies.
-Prints "ready" once all are open, "answered" once each has had a reply, and carries on
-until killed. A SOURCE such as
+Prints "ready" once all are open, "answered" once each has had a reply, "dripped" once
+each has dripped 12 bytes (drip), and carries on until killed. A SOURCE such as
 127.0.0.2-61 spreads the connections over those addresses: many computers at once.
 
     python3 crowd.py PORT SOURCE COUNT idle|drip|flood|burst|longburst|marks
@@ -44,6 +44,7 @@ for s in sockets:
         events |= selectors.EVENT_WRITE
     selector.register(s, events)
 waiting = set(sockets)  # not answered yet
+rounds = 0  # of drips, each a byte on each connection
 while True:
     if mode == "drip":
         for s in sockets:
@@ -51,6 +52,9 @@ while True:
                 s.send(b"x")
             except OSError:
                 pass
+        rounds += 1
+        if rounds == 12:
+            print("dripped", flush=True)
     for key, events in selector.select(timeout=0.5):
         s = key.fileobj
         try:
