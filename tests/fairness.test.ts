@@ -94,6 +94,22 @@ describe("nobody holds the room", () => {
     T,
   );
 
+  test.skipIf(!secondAddress)(
+    "a lab of 30 behind one address, one line a second each, while a churner from the same address connects and closes in a loop: every line of the lab is shown; the churner's joins are counted, not its classmates'",
+    async () => {
+      const server = await startServer(["--keep-open"]);
+      const lab = startPeer("crowd.py", [String(server.port), "127.0.0.5", "30", "talk"]);
+      await lab.waitFor(/ready/, "stdout");
+      const churner = startPeer("crowd.py", [String(server.port), "127.0.0.5", "1", "churn"]);
+      await churner.waitFor(/ready/, "stdout");
+      await lab.waitFor(/talked/, "stdout", 15_000); // 5 lines each: 150
+      const shown = () => server.stdout.match(/^127\.0\.0\.5:\d+: line [1-5]$/gm)?.length ?? 0;
+      await server.waitUntil(() => shown() >= 150, "the lab's 150 lines shown");
+      expect(shown()).toBe(150);
+    },
+    T,
+  );
+
   test(
     "a class of 30 on one computer is served with the default options while one of them holds 200 idle connections",
     async () => {

@@ -7,7 +7,11 @@ Prints "ready" once all are open, "answered" once each has had a reply, "dripped
 each has dripped 12 bytes (drip), and carries on until killed. A SOURCE such as
 127.0.0.2-61 spreads the connections over those addresses: many computers at once.
 
-    python3 crowd.py PORT SOURCE COUNT idle|drip|flood|burst|longburst|marks
+    python3 crowd.py PORT SOURCE COUNT idle|drip|flood|burst|longburst|marks|talk|churn
+
+talk: each connection sends "line N" once a second, as a lab of students types; "talked"
+once each has sent 5. churn: COUNT is ignored: one connection after another is opened
+and closed at once, without end, as a script that reconnects in a loop.
 """
 import selectors
 import socket
@@ -23,6 +27,13 @@ if "-" in source:
     sources = [f"{prefix}.{n}" for n in range(int(first), int(last) + 1)]
 else:
     sources = [source]
+if mode == "churn":
+    print("ready", flush=True)
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), source_address=(sources[0], 0)).close()
+        except OSError:
+            time.sleep(0.01)
 sockets = []
 for n in range(count):
     s = socket.create_connection(("127.0.0.1", port), source_address=(sources[n % len(sources)], 0))
@@ -45,6 +56,8 @@ for s in sockets:
     selector.register(s, events)
 waiting = set(sockets)  # not answered yet
 rounds = 0  # of drips, each a byte on each connection
+talked = 0  # lines each connection has sent (talk)
+next_line = time.monotonic()  # when the next line goes (talk)
 while True:
     if mode == "drip":
         for s in sockets:
@@ -55,6 +68,16 @@ while True:
         rounds += 1
         if rounds == 12:
             print("dripped", flush=True)
+    if mode == "talk" and time.monotonic() >= next_line:
+        next_line += 1
+        talked += 1
+        for s in sockets:
+            try:
+                s.send(f"line {talked}\n".encode())
+            except OSError:
+                pass
+        if talked == 5:
+            print("talked", flush=True)
     for key, events in selector.select(timeout=0.5):
         s = key.fileobj
         try:
