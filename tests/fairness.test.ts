@@ -98,10 +98,11 @@ describe("nobody holds the room", () => {
     "a lab of 30 behind one address, one line a second each, while a churner from the same address connects and closes in a loop: every line of the lab is shown; the churner's joins are counted, not its classmates'",
     async () => {
       const server = await startServer(["--keep-open"]);
+      // Python's start is slow on a loaded machine: the test's own limit, not 5 s.
       const lab = startPeer("crowd.py", [String(server.port), "127.0.0.5", "30", "talk"]);
-      await lab.waitFor(/ready/, "stdout");
+      await lab.waitFor(/ready/, "stdout", T);
       const churner = startPeer("crowd.py", [String(server.port), "127.0.0.5", "1", "churn"]);
-      await churner.waitFor(/ready/, "stdout");
+      await churner.waitFor(/ready/, "stdout", T);
       await lab.waitFor(/talked/, "stdout", 15_000); // 5 lines each: 150
       const shown = () => server.stdout.match(/^127\.0\.0\.5:\d+: line [1-5]$/gm)?.length ?? 0;
       await server.waitUntil(() => shown() >= 150, "the lab's 150 lines shown");
@@ -286,7 +287,7 @@ describe("a stalled terminal stalls nobody", () => {
       const shell = spawnShell(`bun "$1" --port "$2" --keep-open | sleep 60`, SERVER, port);
       await shell.waitFor(/Listening on/);
       const crowd = startPeer("crowd.py", [port, "127.0.0.1", "60", "flood"]);
-      await crowd.waitFor(/ready/, "stdout");
+      await crowd.waitFor(/ready/, "stdout", T); // Python starts slowly under load
       for (let n = 0; n < 3; n++) {
         const student = await runClient(["--port", port, "--timeout", "3"], "still there?\n");
         expect(student.code).toBe(0);

@@ -78,7 +78,7 @@ describe("the projector stays readable", () => {
     async () => {
       const server = await startServer(["--keep-open"]);
       const crowd = startPeer("crowd.py", [String(server.port), "127.0.0.2", "50", "flood"]);
-      await crowd.waitFor(/ready/, "stdout");
+      await crowd.waitFor(/ready/, "stdout", T); // Python starts slowly under load
       const flooding = performance.now(); // the crowd floods from here on
       const student = startClient(["--port", String(server.port)]);
       await server.waitFor(/Connection from : 127\.0\.0\.1/, "stdout");
@@ -107,7 +107,7 @@ describe("the projector stays readable", () => {
     async () => {
       const server = await startServer(["--keep-open", "--max-clients", "100"]);
       const crowd = startPeer("crowd.py", [String(server.port), "127.0.0.2", "30", "marks"]);
-      await crowd.waitFor(/ready/, "stdout");
+      await crowd.waitFor(/ready/, "stdout", T); // Python starts slowly under load
       const student = startClient(["--port", String(server.port)]);
       await server.waitFor(/Connection from : 127\.0\.0\.1/, "stdout");
       for (let n = 0; n < 3; n++) {
