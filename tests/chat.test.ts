@@ -117,10 +117,13 @@ describe("lesson 3: the chat", () => {
   );
 
   test(
-    "the never-reads demo (bun exercises/never-reads.ts): in a chat of its own, one who never reads is disconnected once 64 KiB wait for it; the class's chat gets nothing of it",
+    "the never-reads demo (bun exercises/never-reads.ts): in a chat of its own, one who never reads is disconnected once 64 KiB wait for it; the class's three students, one of them reading slowly, get nothing of it and stay",
     async () => {
       const { server, port } = await startChat();
-      const ada = await join_(port, "Ada");
+      const ada = await join_(port, "Ada"); // reads at once
+      const ben = await join_(port, "Ben"); // reads nothing while the demo runs: a slow terminal
+      ben.socket.pause();
+      const cleo = await join_(port, "Cleo");
       // Sleeper never reads; ten talkers fill the systems' buffers toward it, then 64 KiB.
       const demo = spawnScript(NEVER_READS, []);
       expect(await demo.exit()).toBe(0);
@@ -128,7 +131,11 @@ describe("lesson 3: the chat", () => {
         "The chat said: Sleeper was too slow to read, and was disconnected.\n",
       );
       // The class's chat heard nothing of it: no flood, no Sleeper, nobody cut off.
-      expect(ada.received()).not.toMatch(/Sleeper|Talker|la la/);
+      ben.socket.resume();
+      for (const student of [ada, ben, cleo]) {
+        expect(student.received()).not.toMatch(/Sleeper|Talker|la la/);
+        expect(student.closed()).toBe(false);
+      }
       expect(server.stdout).not.toMatch(/Sleeper|Talker/);
       expect(server.stderr).not.toContain("disconnected");
       const bob = await join_(port, "Bob");
