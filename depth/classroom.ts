@@ -3,15 +3,15 @@
 // has sent nothing yet, or that drips (a byte or two at a time, again and again, from any
 // address), or of the longest-silent one of an address holding far more places.
 // Nobody drowns the projector: each connection, and each address, shows a burst of rows,
-// then a few a second (connecting again does not start afresh: a newcomer takes on the
-// share a flooder from its address left unearned); what is held back is counted on
-// standard error, naming the sender.
+// then a few a second (connecting again does not start afresh: shares.ts); what is held
+// back is counted on standard error, naming the sender.
 // Nobody forges a name: a long line is broken into rows, each named (projector.ts), and
 // standard error has one budget for all its lines (notes.ts).
 
 import type { Socket } from "bun";
 import { Notes } from "./notes.ts";
 import { label, MIN_TEXT, rowsOf, terminalWidth } from "./projector.ts";
+import { type Budget, KeptShares, refill } from "./shares.ts";
 
 type Client = { name: string; address: string }; // what server.ts keeps that we use here
 /** What server.ts hands over: its clients, its limit, and how it prints. */
@@ -22,7 +22,6 @@ type Server = {
   output: (fd: number, line: string) => void; // a line on standard error (2), in turn
   visible: (text: string) => string; // text with its hidden characters as escapes
 };
-type Budget = { rows: number; at: number }; // rows it may show now, worked out at this time
 /** What the class room keeps for each connection. */
 type Seat = {
   spoke: number; // when it last sent something (performance.now()); 0: never
@@ -54,14 +53,11 @@ const DRIP_GONE = 10_000; // ms after its last chunk that a connection is no lon
 export class Classroom {
   private seats = new WeakMap<Socket<Client>, Seat>(); // each client's share and record
   private addresses = new Map<string, Budget>(); // each address's share of the projector
-  // The shares that connections which left had not earned back yet, for each address: a
-  // newcomer from that address takes the emptiest, so that one who connects again and
-  // again to flood pays for it, not its classmates behind the same address.
-  private spent = new Map<string, Budget[]>();
+  // Flooders' shares not earned back yet, for their addresses' newcomers (shares.ts).
+  private spent = new KeptShares(BURST, RATE, KEPT_SHARES);
   private all: Budget = { rows: ALL_BURST, at: performance.now() }; // the whole class's
-  // Each address's share of "Connection from" rows, apart from its share for text: a
-  // connection that churns (connects and closes in a loop) spends this one, not the rows
-  // its classmates behind the same address need for what they say.
+  // Each address's share of "Connection from" rows, apart from its text's: one who
+  // connects and closes in a loop spends this one, not what its classmates need.
   private joins = new Map<string, Budget>();
   private notes: Notes; // standard error, within its budget
   private narrow = 0; // the width of a terminal too narrow for rows, once it is said
@@ -175,7 +171,7 @@ export class Classroom {
   private seat(conn: Socket<Client>): Seat {
     let seat = this.seats.get(conn);
     if (seat === undefined) {
-      const budget = this.takeSpent(conn) ?? { rows: BURST, at: performance.now() };
+      const budget = this.spent.take(conn.data.address) ?? { rows: BURST, at: performance.now() };
       const held = { heldAt: 0, heldBytes: 0, heldLines: 0, midLine: false };
       seat = { spoke: 0, drips: 0, budget, ...held };
       this.seats.set(conn, seat);
@@ -183,33 +179,10 @@ export class Classroom {
     return seat;
   }
 
-  /** Keeps the share of a connection that leaves, if it has not earned it all back. */
+  /** Keeps the share of a flooder (text held back lately) that leaves; others start afresh. */
   private keepSpent(conn: Socket<Client>): void {
     const budget = this.seats.get(conn)?.budget;
-    // Only a flooder's: one whose text was held back lately. Others start afresh.
-    if (budget === undefined || !this.holdsBack(conn)) return;
-    const spent = this.unspent(conn.data.address);
-    refill(budget, BURST, RATE);
-    if (budget.rows < BURST) spent.push(budget);
-    if (spent.length > KEPT_SHARES) spent.shift(); // the oldest has earned the most back
-    if (spent.length > 0) this.spent.set(conn.data.address, spent);
-  }
-
-  /** The emptiest share kept for a newcomer's address, if one is not earned back yet. */
-  private takeSpent(conn: Socket<Client>): Budget | undefined {
-    const spent = this.unspent(conn.data.address);
-    spent.sort((a, b) => a.rows - b.rows);
-    const emptiest = spent.shift();
-    if (spent.length > 0) this.spent.set(conn.data.address, spent);
-    return emptiest;
-  }
-
-  /** An address's kept shares that are not earned back yet; forgets the address's others. */
-  private unspent(address: string): Budget[] {
-    const kept = this.spent.get(address) ?? [];
-    this.spent.delete(address);
-    for (const budget of kept) refill(budget, BURST, RATE);
-    return kept.filter((budget) => budget.rows < BURST);
+    if (budget !== undefined && this.holdsBack(conn)) this.spent.keep(conn.data.address, budget);
   }
 
   /** Closes an old connection, telling it why, to give its place to a newcomer. */
@@ -323,11 +296,4 @@ export class Classroom {
     seat.heldBytes = 0;
     seat.heldLines = 0;
   }
-}
-
-/** Adds the rows a budget has earned since it was last worked out, up to its most. */
-function refill(budget: Budget, most: number, perSecond: number): void {
-  const now = performance.now();
-  budget.rows = Math.min(most, budget.rows + ((now - budget.at) / 1000) * perSecond);
-  budget.at = now;
 }

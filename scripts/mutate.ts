@@ -42,8 +42,8 @@ const PARTS: Part[] = [
   depthPart("depth-trace", ["trace", "notes"], ["trace", "notes", "classroom"]),
   depthPart(
     "depth-room",
-    ["classroom", "projector", "escapes"],
-    ["classroom", "projector", "escapes", "names"],
+    ["classroom", "shares", "projector", "escapes"],
+    ["classroom", "shares", "projector", "escapes", "names"],
   ),
 ];
 
