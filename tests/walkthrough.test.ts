@@ -2,11 +2,24 @@
 // tutorial's Python is paired, its step headings are the scripts' step comments, and its
 // transcripts are what the scripts print today.
 
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CLIENT, cleanUp, noOffline, OFFLINE, ROOT, SERVER, spawn } from "./harness";
+import {
+  CLIENT,
+  cleanUp,
+  copiedAlone,
+  freePort,
+  noOffline,
+  OFFLINE,
+  ROOT,
+  rawConnect,
+  runClient,
+  SERVER,
+  spawn,
+  startServer,
+} from "./harness";
 
 afterEach(cleanUp);
 
@@ -317,4 +330,60 @@ describe("the worksheets (exercises/worksheet-N.md)", () => {
         expect(sheetText).not.toContain(` ${answer.slice(i, i + 7).join(" ")} `);
     });
   }
+});
+
+// What "When something goes wrong" quotes is what the scripts print: each case made for
+// real, its first row compared with the table's quote, addresses and ports made alike.
+describe.skipIf(mutating)("WALKTHROUGH.md, 'When something goes wrong'", () => {
+  const table = section("When something goes wrong");
+  /** Addresses and ports as placeholders: the table's 10.0.0.5:1337 is the run's own. */
+  const alike = (text: string) =>
+    text.replace(/\d+\.\d+\.\d+\.\d+/g, "ADDRESS").replace(/\b\d{2,5}\b/g, "PORT");
+  /** The table's first column, row by row: its quotes, and whether it says "then". */
+  const quoted = [...table.matchAll(/^\| (.*?) \| [^|]+ \| [^|]+ \|$/gm)].map((row) => ({
+    quotes: [...row[1]!.matchAll(/`([^`]+)`/g)].map((m) => alike(m[1]!)),
+    twoRows: row[1]!.includes("` then `"),
+  }));
+  const serverAlone = copiedAlone(SERVER);
+  const clientAlone = copiedAlone(CLIENT);
+  afterAll(() => {
+    serverAlone.remove();
+    clientAlone.remove();
+  });
+  /** A run's first row of standard error, and its second, as the table would quote them. */
+  const rows = (stderr: string) => stderr.trim().split("\n").map(alike);
+
+  test("each message made for real starts as the table quotes it: the port in use, a connect refused alone, a mistyped command, standard input that is a folder, a script alone asked for more, the busy notice", async () => {
+    const made: string[][] = [];
+    const held = await startServer(["--keep-open"]);
+    const second = spawn(["bun", SERVER, "--port", String(held.port)]);
+    await second.exit();
+    made.push(rows(second.stderr));
+    const refused = clientAlone.run(["--port", String(freePort())], "hi\n");
+    await refused.exit();
+    made.push(rows(refused.stderr));
+    for (const args of [["--prot", "5000"], ["--port"]]) {
+      const mistake = spawn(["bun", CLIENT, ...args]);
+      await mistake.exit();
+      made.push(rows(mistake.stderr));
+    }
+    const folder = spawn(["bash", "-c", 'exec bun "$0" < /', CLIENT]);
+    await folder.exit();
+    made.push(rows(folder.stderr));
+    const more = serverAlone.run(["--keep-open"]);
+    await more.exit();
+    made.push(rows(more.stderr));
+    const busy = await startServer();
+    await rawConnect(busy.port);
+    await busy.waitFor(/Connection from/, "stdout");
+    const turned = await runClient(["--port", String(busy.port)], "");
+    made.push(rows(turned.stderr));
+    const start = (quote: string) => quote.replace(/ ?\.\.\.$/, ""); // "the start"
+    for (const [first, second] of made) {
+      const row = quoted.find(({ quotes }) => quotes.some((q) => first!.startsWith(start(q))));
+      expect([first, row !== undefined]).toEqual([first, true]);
+      // A message of two rows, quoted as "`...` then `...`": the second row too.
+      if (row?.twoRows) expect(second).toStartWith(start(row.quotes[1]!));
+    }
+  }, 30_000);
 });
