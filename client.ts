@@ -4,7 +4,7 @@
 
 // Step 1: import the socket module
 // import socket
-// Bun.connect is built in (https://bun.sh/docs/api/tcp): we import its types.
+// Bun.connect is built in (bun.sh/docs/api/tcp); readline is input()'s heart.
 import { existsSync, writeSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Socket } from "bun";

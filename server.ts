@@ -5,7 +5,7 @@
 
 // Step 1: import the socket module
 // import socket
-// Bun.listen is built in (https://bun.sh/docs/api/tcp): we import its types.
+// Bun.listen is built in (bun.sh/docs/api/tcp); writeSync() is print()'s heart.
 import { existsSync, writeSync } from "node:fs";
 import type { Socket } from "bun";
 
