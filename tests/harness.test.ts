@@ -20,32 +20,40 @@ const alive = (pid: number) => {
   }
 };
 
+/**
+ * Runs `body` (a test's body, with `harness` the path to import it from) as a test file of
+ * its own, which prints "server pid N" and waits for ever; kills that bun test with SIGKILL,
+ * and whether process N is still alive a bounded while later.
+ */
+async function killedMidTest(imports: string, body: string): Promise<boolean> {
+  const dir = mkdtempSync(join(tmpdir(), "sob-h-"));
+  try {
+    const file = join(dir, "left.test.ts");
+    const harness = JSON.stringify(join(import.meta.dir, "harness.ts"));
+    const head = `import { test } from "bun:test";\nimport { ${imports} } from ${harness};\n`;
+    const waits = `test("waits", async () => {\n${body}  await new Promise(() => {});\n}, 60_000);\n`;
+    writeFileSync(file, head + waits);
+    const run = spawn(["bun", "test", file], { cwd: dir });
+    const pid = Number((await run.waitFor(/server pid (\d+)/, "stdout", 10_000))[1]);
+    expect(alive(pid)).toBe(true);
+    run.proc.kill("SIGKILL");
+    await run.exit();
+    const deadline = Date.now() + 2000; // a bound on the wait, not a speed
+    while (alive(pid) && Date.now() < deadline) await Bun.sleep(10);
+    return alive(pid);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe("nothing is left behind", () => {
   test.skipIf(!onLinux)(
     "a bun test killed in the middle of a test leaves no server running",
     async () => {
-      // A test file of its own that starts a server, prints its pid, and waits for ever.
-      const dir = mkdtempSync(join(tmpdir(), "sob-h-"));
-      try {
-        const file = join(dir, "left.test.ts");
-        const harness = join(import.meta.dir, "harness.ts");
-        writeFileSync(
-          file,
-          `import { test } from "bun:test";\nimport { startServer } from ${JSON.stringify(harness)};\n` +
-            `test("waits", async () => {\n  const server = await startServer();\n` +
-            `  console.log("server pid", server.proc.pid);\n  await new Promise(() => {});\n}, 60_000);\n`,
-        );
-        const run = spawn(["bun", "test", file], { cwd: dir });
-        const pid = Number((await run.waitFor(/server pid (\d+)/, "stdout", 10_000))[1]);
-        expect(alive(pid)).toBe(true);
-        run.proc.kill("SIGKILL");
-        await run.exit();
-        const deadline = Date.now() + 2000; // a bound on the wait, not a speed
-        while (alive(pid) && Date.now() < deadline) await Bun.sleep(10);
-        expect(alive(pid)).toBe(false);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      const body =
+        "  const server = await startServer();\n" +
+        '  console.log("server pid", server.proc.pid);\n';
+      expect(await killedMidTest("startServer", body)).toBe(false);
     },
     T,
   );
@@ -53,31 +61,12 @@ describe("nothing is left behind", () => {
   test.skipIf(!onLinux || !Bun.which("setsid"))(
     "a bun test killed in the middle of a test leaves no pipeline running: not its shell, nor what the shell started",
     async () => {
-      // A test file of its own that starts a pipeline (a server into a reader), prints the
-      // server's pid, and waits for ever.
-      const dir = mkdtempSync(join(tmpdir(), "sob-h-"));
-      try {
-        const file = join(dir, "left.test.ts");
-        const harness = join(import.meta.dir, "harness.ts");
-        writeFileSync(
-          file,
-          `import { test } from "bun:test";\nimport { spawnShell } from ${JSON.stringify(harness)};\n` +
-            `test("waits", async () => {\n` +
-            `  const shell = spawnShell('{ sleep 600 & echo "server pid $!"; wait; } | cat');\n` +
-            `  await shell.waitFor(/server pid/, "stdout");\n` +
-            `  console.log(shell.stdout.trim());\n  await new Promise(() => {});\n}, 60_000);\n`,
-        );
-        const run = spawn(["bun", "test", file], { cwd: dir });
-        const pid = Number((await run.waitFor(/server pid (\d+)/, "stdout", 10_000))[1]);
-        expect(alive(pid)).toBe(true);
-        run.proc.kill("SIGKILL");
-        await run.exit();
-        const deadline = Date.now() + 2000; // a bound on the wait, not a speed
-        while (alive(pid) && Date.now() < deadline) await Bun.sleep(10);
-        expect(alive(pid)).toBe(false);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      // A pipeline: a "server" (sleep) in a group with a reader; its pid is printed.
+      const body =
+        `  const shell = spawnShell('{ sleep 600 & echo "server pid $!"; wait; } | cat');\n` +
+        '  await shell.waitFor(/server pid/, "stdout");\n' +
+        "  console.log(shell.stdout.trim());\n";
+      expect(await killedMidTest("spawnShell", body)).toBe(false);
     },
     T,
   );
