@@ -158,8 +158,9 @@ function visible(text: string): string {
 /** The command line: depth/ reads every option; alone, [HOST] [--port N]. */
 async function readOptions() {
   const args = process.argv.slice(2);
-  const depth = await load(import("./depth/client-extras.ts"));
-  if (depth) return { ...depth.clientOptions(args), depth };
+  // depth/ may be missing, broken (its import throws) or empty: then alone.
+  const depth = await import("./depth/client-extras.ts").catch(() => null);
+  if (depth?.clientOptions) return { ...depth.clientOptions(args), depth };
   // Alone: a name or an address first, not a bare number (1337 is 0.0.5.57).
   const looksLikeHost = /^[^-\d]|^(\d+\.){3}\d+$/.test(args[0] ?? "");
   const host = looksLikeHost ? args.shift()! : "127.0.0.1";
@@ -172,11 +173,6 @@ async function readOptions() {
   if (existsSync(`${import.meta.dir}/depth`)) console.error(broken);
   const plain = { timeout: 10, trace: false, depth: undefined }; // 10 s waits
   return { host, port: Number(port), ...plain };
-}
-/** depth/client-extras.ts (and what it needs), if it is here and loads. */
-async function load<T>(loading: Promise<T>) {
-  const module = await loading.catch(() => undefined); // missing, or broken
-  if (module && Object.keys(module).length > 0) return module; // not empty
 }
 /** One line on standard error, and the end: 1 for the network, 2 usage. */
 function quit(code: number, line: string): never {

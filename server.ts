@@ -126,8 +126,10 @@ function listen(handlers: typeof events): void {
 /** The command line: depth/ reads every option; alone, only --port N. */
 async function readOptions() {
   const args = process.argv.slice(2);
-  const depth = await load(import("./depth/server-extras.ts"));
-  if (depth) return { ...(await depth.serverOptions(args)), depth };
+  // depth/ may be missing, broken (its import throws) or empty: then alone.
+  const depth = await import("./depth/server-extras.ts").catch(() => null);
+  if (depth?.serverOptions)
+    return { ...(await depth.serverOptions(args)), depth };
   if (args.length === 0) args.push("--port", "1337"); // the tutorial's port
   const [option, port = "", ...more] = args;
   const valid = /^\d{1,5}$/.test(port) && Number(port) <= 65535;
@@ -137,11 +139,6 @@ async function readOptions() {
   if (existsSync(`${import.meta.dir}/depth`)) console.error(broken);
   const one = { keepOpen: false as const, trace: false, depth: undefined };
   return { host: "0.0.0.0", named: "0.0.0.0", port: Number(port), ...one };
-}
-/** depth/server-extras.ts (and what it needs), if it is here and loads. */
-async function load<T>(loading: Promise<T>) {
-  const module = await loading.catch(() => undefined); // missing, or broken
-  if (module && Object.keys(module).length > 0) return module; // not empty
 }
 /** One line on standard error, and the end: 1 for the network, 2 usage. */
 function quit(code: number, line: string): never {
