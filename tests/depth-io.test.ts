@@ -26,6 +26,7 @@ import {
   noOffline,
   OFFLINE,
   PYTHON,
+  python,
   ROOT,
   rawConnect,
   SERVER,
@@ -416,7 +417,7 @@ describe("the class server, in this process (depth/class-server.ts)", () => {
       // Python connects and resets (SO_LINGER 0) while this process's event loop waits for
       // it (spawnSync): the server then takes connections that are already gone.
       const reset = Bun.spawnSync([
-        PYTHON!,
+        python(),
         "-c",
         "import socket, struct, sys\n" +
           "for _ in range(5):\n" +

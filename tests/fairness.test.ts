@@ -13,6 +13,7 @@ import {
   POSIX,
   PROMPT,
   PYTHON,
+  python,
   rawConnect,
   reported,
   runClient,
@@ -185,7 +186,7 @@ describe("names cannot be forged", () => {
       await forger.waitFor(/Got it!/);
       await server.waitFor(/I'm done!\n/, "stdout");
       const rows = server.stdout.split("\n").filter((row) => row.includes("👍🏽"));
-      const oracle = spawn([PYTHON!, join(import.meta.dir, "peers", "widest.py")], {
+      const oracle = spawn([python(), join(import.meta.dir, "peers", "widest.py")], {
         stdin: new Blob([rows.join("\n")]),
       });
       expect(await oracle.exit()).toBe(0);

@@ -15,6 +15,7 @@ import {
   POSIX,
   PROMPT,
   PYTHON,
+  python,
   rawConnect,
   reported,
   runClient,
@@ -49,7 +50,7 @@ describe("no error of one connection ends the server", () => {
         // the server meets a connection that is already gone when it accepts it.
         server.proc.kill("SIGSTOP");
         const reset = Bun.spawnSync([
-          PYTHON!,
+          python(),
           "-c",
           "import socket, struct, sys\n" +
             "for _ in range(50):\n" +

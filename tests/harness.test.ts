@@ -1,5 +1,6 @@
-// The harness keeps its promise: a bun test that is killed leaves nothing running, and
-// what a killed run left (its network namespaces) the next run removes.
+// The harness keeps its promise: a bun test that is killed leaves nothing running, a test
+// that leaves a process behind fails, and what a killed run left (its network namespaces)
+// the next run removes.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -67,6 +68,40 @@ describe("nothing is left behind", () => {
         '  await shell.waitFor(/server pid/, "stdout");\n' +
         "  console.log(shell.stdout.trim());\n";
       expect(await killedMidTest("spawnShell", body)).toBe(false);
+    },
+    T,
+  );
+
+  test.skipIf(!onLinux)(
+    "a test that leaves a process behind (a shell ended without what it started) fails, naming it, and the process is killed",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "sob-h-"));
+      try {
+        const file = join(dir, "leaves.test.ts");
+        const harness = JSON.stringify(join(import.meta.dir, "harness.ts"));
+        const shell = `'sleep 600 >/dev/null 2>&1 & echo "left pid $!"'`;
+        writeFileSync(
+          file,
+          `import { afterEach, test } from "bun:test";\n` +
+            `import { cleanUp, spawn } from ${harness};\n` +
+            "afterEach(cleanUp);\n" +
+            `test("leaves", async () => {\n` +
+            `  const shell = spawn(["sh", "-c", ${shell}]);\n` +
+            "  await shell.exit();\n" +
+            "  console.log(shell.stdout.trim());\n" +
+            "});\n",
+        );
+        const run = spawn(["bun", "test", file], { cwd: dir });
+        expect(await run.exit()).toBe(1);
+        const pid = Number(run.stdout.match(/left pid (\d+)/)?.[1]);
+        expect(pid).toBeGreaterThan(0);
+        expect(run.stderr).toContain(`left behind, now killed: ${pid} sleep 600`);
+        const deadline = Date.now() + 2000; // a bound on the wait, not a speed
+        while (alive(pid) && Date.now() < deadline) await Bun.sleep(10);
+        expect(alive(pid)).toBe(false);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
     T,
   );

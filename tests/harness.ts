@@ -58,14 +58,53 @@ export async function cleanUp(which: Scope = oneAtATime): Promise<void> {
       process.kill(-pid, "SIGKILL");
     } catch {} // already gone
   }
+  const killed = new Set(which.groups); // their processes are ending
+  for (const pid of which.groups) liveGroups.delete(pid);
   which.groups.clear();
   for (const proc of all) proc.kill("SIGKILL");
   await Promise.all(all.map((proc) => proc.exited));
+  const left = onLinux ? leftBehind(killed) : [];
+  for (const { pid } of left) process.kill(pid, "SIGKILL");
+  if (left.length > 0) {
+    const named = left.map(({ pid, command }) => `${pid} ${command}`).join("; ");
+    throw new Error(`left behind, now killed: ${named}`);
+  }
   for (const ns of which.namespaces) {
     Bun.spawnSync(["ip", "netns", "del", ns], { stderr: "ignore" });
     rmSync(join("/etc/netns", ns), { recursive: true, force: true }); // its own resolv.conf
   }
   which.namespaces.clear();
+}
+
+// The process groups of every test still running (a pipeline, ended whole by cleanUp).
+const liveGroups = new Set<number>();
+
+/**
+ * Processes of this run that no test holds any more: their parent is gone (they are the
+ * system's now), and no running test's process group holds them. A shell killed without
+ * its pipeline leaves these. (tmux's server leaves its parent by design; its test ends it.)
+ * A group just killed whole is not counted: SIGKILL ends its processes, an instant later.
+ */
+function leftBehind(killed: Set<number>): { pid: number; command: string }[] {
+  const ours = new Map<number, { ppid: number; group: number; command: string }>();
+  for (const entry of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, "utf8");
+      if (!environ.split("\0").includes(`${RUN}=${process.pid}`)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const [, ppid, group] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const command = readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ");
+      ours.set(Number(entry), { ppid: Number(ppid), group: Number(group), command });
+    } catch {} // gone, or not ours to read
+  }
+  // Left behind: a process whose parent is gone, and all that descends from one.
+  const isLeft = (pid: number): boolean => {
+    const info = ours.get(pid);
+    const held = liveGroups.has(info?.group ?? 0) || killed.has(info?.group ?? 0);
+    if (!info || held || /^\S*\btmux /.test(info.command)) return false;
+    return info.ppid === 1 || isLeft(info.ppid);
+  };
+  return [...ours].filter(([pid]) => isLeft(pid)).map(([pid, { command }]) => ({ pid, command }));
 }
 
 type TestBody = () => Promise<void> | void;
@@ -170,6 +209,7 @@ export function spawn(cmd: string[], options: SpawnOptions = {}): Running {
     env: { ...process.env, NO_COLOR: "1", [RUN]: String(process.pid), ...options.env },
   });
   if (setsid.length > 0) scope().groups.add(proc.pid);
+  if (setsid.length > 0) liveGroups.add(proc.pid);
   return new Running(proc);
 }
 
@@ -389,6 +429,15 @@ export function hasStackTrace(text: string): boolean {
 const windows = process.platform === "win32";
 export const PYTHON = Bun.which("python3") ?? (windows ? Bun.which("python") : null);
 
+let interpreter: string | undefined;
+/** The Python interpreter itself, asked once: where python3 is a version manager's shim
+ * (pyenv's is a shell script), each start through it costs about 0.3 s of CPU. */
+export function python(): string {
+  const asked = () => Bun.spawnSync([PYTHON!, "-c", "import sys; print(sys.executable)"]);
+  interpreter ??= asked().stdout.toString().trim() || PYTHON!;
+  return interpreter;
+}
+
 /** A second computer's address, 127.0.0.2, from a Python peer: Linux only, where the whole
  * of 127.0.0.0/8 is loopback (fairness.test.ts, projector.test.ts). */
 export const secondAddress = process.platform === "linux" && PYTHON !== null;
@@ -399,7 +448,7 @@ if (!POSIX) console.error("skipped: the signal and shell tests need a POSIX syst
 
 /** Starts one of the Python peers in tests/peers; those that listen print their port first. */
 export function startPeer(script: string, args: string[] = []): Running {
-  return spawn([PYTHON ?? "python3", join(import.meta.dir, "peers", script), ...args]);
+  return spawn([python(), join(import.meta.dir, "peers", script), ...args]);
 }
 
 /** The port a listening Python peer printed on its first line. */
