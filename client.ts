@@ -126,8 +126,9 @@ async function withTimeout<T>(what: string, waiting: Promise<T>): Promise<T> {
   const check = "Check the address, --port, the firewall, the server.";
   const late = `No ${what} from ${host}:${port} in ${timeout} s.\n${check}`;
   const failed = ({ code }: { code?: string }) => {
-    const why = code === "ECONNREFUSED" ? "refused, or unreachable" : code;
-    quit(1, `No connection to ${host}:${port} (${why}).\n${check}`);
+    const refused = "Refused, or unreachable"; // what ECONNREFUSED tells
+    const why = code === "ECONNREFUSED" ? refused : `No connection (${code})`;
+    quit(1, `${why}: ${host}:${port}.\n${check}`); // within 80 columns
   };
   const timer = setTimeout(() => quit(1, late), timeout * 1000);
   return waiting.catch(failed).finally(() => clearTimeout(timer));

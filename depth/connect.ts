@@ -15,6 +15,7 @@ import { isIP } from "node:net";
 import type { SocketHandler } from "bun";
 import { hostAndPort, isThisComputer, LookupFailed, lookAll } from "./names.ts";
 import type { ClientOptions } from "./options.ts";
+import { within80 } from "./rows.ts";
 import { traced } from "./trace.ts";
 
 const SURE = 500; // ms: a refusal sooner than this came from the computer itself
@@ -119,6 +120,6 @@ function macOSHint(host: string): string {
 
 /** One line on standard error; exit 1, a network problem. */
 function quit(line: string): never {
-  console.error(line);
+  console.error(within80(line));
   process.exit(1);
 }

@@ -3,6 +3,7 @@
 
 import { networkInterfaces } from "node:os";
 import { hostAndPort, isThisComputer } from "./names.ts";
+import { within80 } from "./rows.ts";
 
 const DEFAULT_PORT = 1337; // the tutorial's port
 const WIRED_OR_WIFI = /^(en|eth|wl|wi-?fi|ethernet)/i; // wired and Wi-Fi interfaces
@@ -42,6 +43,11 @@ export function addressesForOthers(): Address[] {
 
 /** Turns a failure to listen into one line that says what happened and what to do. */
 export function cannotListen(problem: unknown, host: string, port: number): string {
+  return within80(whyNot(problem, host, port)); // an address typed may be long
+}
+
+/** What happened when the server could not listen, and what to do. */
+function whyNot(problem: unknown, host: string, port: number): string {
   const { code, message } = problem as { code?: string; message?: string };
   if (code === "EADDRINUSE")
     return `Port ${port} is in use: stop the other server (Ctrl-C), or use another --port.`;

@@ -5,6 +5,7 @@
 import { fstatSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { checkHost, LookupFailed, lookUp } from "./names.ts";
+import { within80 } from "./rows.ts";
 
 const DEFAULT_PORT = 1337; // the tutorial's port
 const LOOKUP_WAIT = 5; // seconds a server's --host name may take to look up
@@ -195,6 +196,6 @@ function apart(a: string, b: string): number {
 /** Prints one line (help on standard output, a problem on standard error), and exits. */
 function quit(code: number, line: string): never {
   if (code === 0) console.log(line);
-  else console.error(line);
+  else console.error(within80(line));
   process.exit(code);
 }

@@ -162,9 +162,25 @@ describe("each lesson script alone keeps the lesson's promises", () => {
       // Bun's code, and what to check: alone, no claim of a cause (Bun says "refused" for
       // "no route" too; only depth/connect.ts tells them apart).
       expect(line).toMatch(
-        /^No connection to 127\.0\.0\.1:\d+ \(refused, or unreachable\)\.\nCheck the address, --port, the firewall, the server\.$/,
+        /^Refused, or unreachable: 127\.0\.0\.1:\d+\.\nCheck the address, --port, the firewall, the server\.$/,
       );
       expect(line).not.toMatch(/no route|nobody|was refused/i);
+    },
+    T,
+  );
+
+  test.skipIf(noOffline !== "")(
+    "a failed connect to the longest address and port there is (in a network of its own, with no route out) stays within 80 columns; exit 1",
+    async () => {
+      const longest = ["ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "--port", "65535"];
+      const cmd = [...OFFLINE, "bun", "--no-install", "client.ts", ...longest];
+      const client = spawn(cmd, { cwd: clientCopy.dir, stdin: new Blob(["hi\n"]) });
+      expect(await client.exit()).toBe(1);
+      const rows = client.stderr.trimEnd().split("\n");
+      expect(rows[0]).toMatch(/^(Refused, or unreachable|No connection \(E[A-Z]+\)): ffff:/);
+      expect(rows[0]).toEndWith(":ffff:65535.");
+      expect(rows.length).toBe(2);
+      for (const row of rows) expect(row.length).toBeLessThanOrEqual(80);
     },
     T,
   );

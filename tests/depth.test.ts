@@ -20,6 +20,7 @@ import {
   whole,
 } from "../depth/options.ts";
 import { columns, rowsOf } from "../depth/projector.ts";
+import { within80 } from "../depth/rows.ts";
 import { describe as describeCall, limited, traced } from "../depth/trace.ts";
 
 describe("escapes (depth/escapes.ts)", () => {
@@ -174,6 +175,20 @@ describe("the server's lines (depth/listening.ts)", () => {
       "This computer has no address 10.9.9.9: use one of its own, or no --host.",
     );
     expect(cannotListen({ message: "odd" }, "0.0.0.0", 1)).toBe("The server stopped: odd");
+    const longest = "2001:db8:85a3:1234:5678:8a2e:370:7334"; // an address of 37 characters
+    expect(cannotListen({ message: "Failed to listen" }, longest, 65535).split("\n")).toEqual([
+      `This computer has no address ${longest}: use one of`,
+      "its own, or no --host.",
+    ]);
+  });
+  test("a line longer than 80 columns is broken at its last space before the 80th; shorter ones stay", () => {
+    const long = `${"word ".repeat(20)}end`; // 103 characters
+    const rows = within80(long).split("\n");
+    expect(rows.map((row) => row.length)).toEqual([79, 23]);
+    expect(rows.join(" ")).toBe(long);
+    expect(within80("short\nlines")).toBe("short\nlines");
+    expect(within80("x".repeat(90))).toBe("x".repeat(90)); // one word: nowhere to break
+    expect(within80(`${"y".repeat(80)} z`)).toBe(`${"y".repeat(80)}\nz`);
   });
   test("the banner names the command for this computer, and says when others cannot connect", () => {
     expect(banner("127.0.0.1", 1337).split("\n")).toEqual([

@@ -26,6 +26,7 @@ import {
   startPeer,
   startServer,
   T,
+  waiting,
 } from "./harness";
 
 afterEach(cleanUp);
@@ -35,7 +36,7 @@ if (!secondAddress) console.error("skipped: a second computer's address needs Li
 const stat = (pid: number) => readFileSync(`/proc/${pid}/stat`, "utf8");
 
 describe("nobody holds the room", () => {
-  test.skipIf(!secondAddress)(
+  waiting.skipIf(!secondAddress)(
     "1,000 idle connections from one address never keep a student at another address out",
     async () => {
       const server = await startServer(["--keep-open"], { stdout: "ignore" });
@@ -54,7 +55,7 @@ describe("nobody holds the room", () => {
     T,
   );
 
-  test.skipIf(!secondAddress)(
+  waiting.skipIf(!secondAddress)(
     "connections from one address that each send a byte now and then give way to a student at another; one more of theirs takes no student's place",
     async () => {
       const server = await startServer(["--keep-open", "--max-clients", "20"]);
@@ -78,7 +79,7 @@ describe("nobody holds the room", () => {
     T,
   );
 
-  test.skipIf(!secondAddress)(
+  waiting.skipIf(!secondAddress)(
     "100 addresses, each dripping a byte at a time to hold a place, never keep a student out: the student takes a dripper's place, is answered and shown",
     async () => {
       const server = await startServer(["--keep-open", "--max-clients", "100"]);
@@ -95,7 +96,7 @@ describe("nobody holds the room", () => {
     T,
   );
 
-  test.skipIf(!secondAddress)(
+  waiting.skipIf(!secondAddress)(
     "a lab of 30 behind one address, one line a second each, while a churner from the same address connects and closes in a loop: every line of the lab is shown; the churner's joins are counted, not its classmates'",
     async () => {
       const server = await startServer(["--keep-open"]);
@@ -136,15 +137,15 @@ describe("nobody holds the room", () => {
     "a connection that has sent nothing gives its place to a newcomer, and its client says why; exit 1",
     async () => {
       const server = await startServer(["--keep-open", "--max-clients", "2"]);
-      const waiting = startClient(["--port", String(server.port)]); // started, nothing typed
+      const quiet = startClient(["--port", String(server.port)]); // started, nothing typed
       await server.waitFor(/Connection from/, "stdout"); // in the room before the others
       const spoke = await rawConnect(server.port);
       spoke.socket.write("I spoke");
       await spoke.waitFor(/Got it!/);
       const newcomer = await runClient(["--port", String(server.port)], "my turn\n");
       expect(newcomer.code).toBe(0);
-      expect(await waiting.exit()).toBe(1);
-      expect(waiting.stderr.trim()).toBe(
+      expect(await quiet.exit()).toBe(1);
+      expect(quiet.stderr.trim()).toBe(
         "The server closed the connection; its last words:\nThe server is full: your place went to a newcomer, as yours had sent nothing yet.",
       );
       expect(spoke.closed()).toBe(false); // who spoke keeps its place

@@ -3,7 +3,15 @@
 // transcripts are what the scripts print today.
 
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -57,6 +65,12 @@ describe.skipIf(mutating)("WALKTHROUGH.md", () => {
     expect(readme.match(/\S+/g)!.length).toBeLessThanOrEqual(1000);
     for (const doc of ["WALKTHROUGH.md", "HANDOUT.md", "tests/README.md", "bench/README.md"])
       expect(readme).toContain(`(${doc})`);
+  });
+  test("its table of depth/ lists each module there is, and no other", () => {
+    const table = walkthrough.slice(walkthrough.indexOf("| module | what it holds |"));
+    const listed = [...table.matchAll(/^\| `([\w-]+\.ts)` \|/gm)].map((row) => row[1]);
+    const modules = readdirSync(join(ROOT, "depth")).filter((name) => name.endsWith(".ts"));
+    expect(listed.toSorted()).toEqual(modules.toSorted());
   });
   test("the README links to it", () => {
     expect(readFileSync(join(ROOT, "README.md"), "utf8")).toContain("(WALKTHROUGH.md)");
