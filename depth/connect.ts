@@ -101,8 +101,9 @@ export function diagnosis(problem: unknown, took: number, said: Said): string {
   if (code === "ETIMEDOUT")
     return `No answer from ${where} in ${timeout} s.\nCheck the address, --port, the firewall, the server.`;
   // With IPv6 off, the system has no address of its own to connect from to an IPv6 one.
-  const ipv6Off = `${address} is IPv6, which is off on this computer: use an IPv4 address`;
-  if (code === "EADDRNOTAVAIL" && isIP(address) === 6) return `${ipv6Off} (127.0.0.1 here).`;
+  const ipv6Off = `${address} is IPv6, which is off on this computer.`;
+  const v4 = isThisComputer(address) ? "127.0.0.1" : "the computer's IPv4 address";
+  if (code === "EADDRNOTAVAIL" && isIP(address) === 6) return `${ipv6Off}\nUse ${v4} instead.`;
   const ports = "No port of this computer is free to connect from: close some connections.";
   if (code === "EADDRNOTAVAIL")
     return `${ports}\nOr wait a minute: closed ones hold their ports a while.`;

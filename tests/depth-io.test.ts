@@ -618,8 +618,8 @@ describe.concurrent("a connect, named truly (depth/connect.ts), in a process of 
       // With no address of its own, IPv6 is as good as off: the line says so.
       const v6 = await runConnect(["2001:db8::1", "--port", "5000"], OFFLINE);
       expect([v6.exit, v6.stdout]).toEqual([1, ""]);
-      expect(v6.stderr.split("\n")[0]).toBe(
-        "2001:db8::1 is IPv6, which is off on this computer: use an IPv4 address (127.0.0.1 here).",
+      expect(v6.stderr).toBe(
+        "2001:db8::1 is IPv6, which is off on this computer.\nUse the computer's IPv4 address instead.\n",
       );
     },
     T,

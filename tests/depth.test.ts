@@ -255,7 +255,12 @@ describe("which diagnosis a failed connect gets (depth/connect.ts)", () => {
   test("no address to connect from to an IPv6 one: IPv6 is off here, not a lack of ports", () => {
     const v6 = { ...far, host: "::1", address: "::1" };
     expect(diagnosis({ code: "EADDRNOTAVAIL" }, 0, v6)).toBe(
-      "::1 is IPv6, which is off on this computer: use an IPv4 address (127.0.0.1 here).",
+      "::1 is IPv6, which is off on this computer.\nUse 127.0.0.1 instead.",
+    );
+    const longest = "2001:db8:85a3:1234:5678:8a2e:370:7334";
+    const another = { ...far, host: longest, address: longest };
+    expect(diagnosis({ code: "EADDRNOTAVAIL" }, 0, another)).toBe(
+      `${longest} is IPv6, which is off on this computer.\nUse the computer's IPv4 address instead.`,
     );
     expect(diagnosis({ code: "EADDRNOTAVAIL" }, 0, far)).toStartWith("No port of this computer");
   });
