@@ -188,7 +188,8 @@ export class Classroom {
   /** Closes an old connection, telling it why, to give its place to a newcomer. */
   private replace(old: Socket<Client>, newcomer: Socket<Client>, why: string): true {
     this.server.clients.delete(old); // at once: the room never holds more than its limit
-    const made = `Closed ${old.data.name} to make room for ${newcomer.data.name}: it ${why}.`;
+    // Two rows: with two addresses and their ports, one would pass 80 columns.
+    const made = `Closed ${old.data.name} to make room for ${newcomer.data.name}:\n  it ${why}.`;
     this.note("connections closed to make room", made);
     old.end(`The server is full: your place went to a newcomer, as yours ${why}.`);
     return true;

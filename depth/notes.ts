@@ -4,6 +4,8 @@
 // the rest, kind by kind. A line of a kind that must not be lost (the server stopping) is
 // always written.
 
+import { within80 } from "./rows.ts";
+
 const NOTES_PER_SECOND = 20; // lines a second on standard error, all kinds together
 const ALWAYS = new Set(["stopping"]); // kinds of line never left out
 
@@ -25,7 +27,7 @@ export class Notes {
     }
     if (this.written < NOTES_PER_SECOND || ALWAYS.has(kind)) {
       this.written++;
-      this.output(2, line);
+      this.output(2, within80(line)); // two IPv6 addresses make a long line
       return;
     }
     const left = this.left; // this second's count, whatever second it is when it is told
@@ -33,11 +35,19 @@ export class Notes {
     left.set(kind, (left.get(kind) ?? 0) + 1);
   }
 
-  /** One line: how many lines of each kind were left out in a second. */
+  /** One line, in rows of 80 columns: how many lines of each kind were left out in a
+   * second. A row ends between kinds, never inside one. */
   private count(left: Map<string, number>): void {
     const kinds = [...left].map(([kind, n]) => `${n.toLocaleString("en-US")} of ${kind}`);
     const total = [...left.values()].reduce((sum, n) => sum + n, 0);
     const more = total.toLocaleString("en-US");
-    this.output(2, `(and ${more} more lines in that second, not printed: ${kinds.join(", ")})`);
+    const rows = [`(and ${more} more lines in that second, not printed:`];
+    kinds.forEach((kind, i) => {
+      const piece = i === kinds.length - 1 ? `${kind})` : `${kind},`;
+      const row = `${rows.at(-1)} ${piece}`;
+      if (row.length <= 80) rows[rows.length - 1] = row;
+      else rows.push(`  ${piece}`);
+    });
+    this.output(2, rows.join("\n"));
   }
 }

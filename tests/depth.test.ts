@@ -668,7 +668,7 @@ describe.concurrent("the class room's lines (depth/classroom.ts)", () => {
     clients.add(idle);
     expect(room.makeRoom(seatFor("10.0.0.2", 2))).toBe(true);
     expect(said).toEqual([
-      "Closed 10.0.0.1:1 to make room for 10.0.0.2:2: it had sent nothing yet.",
+      "Closed 10.0.0.1:1 to make room for 10.0.0.2:2:\n  it had sent nothing yet.",
     ]);
     expect(idle.ended).toEqual([
       "The server is full: your place went to a newcomer, as yours had sent nothing yet.",
@@ -760,8 +760,9 @@ describe.concurrent("the class room's lines (depth/classroom.ts)", () => {
       [0, 1, 2, 3, 4].map((n) => `left ${n}`).concat("Stopped by SIGTERM."),
     );
     await Bun.sleep(1100);
+    // In rows of 80 columns, each ending between kinds: the one row would be 82.
     expect(said[21]).toBe(
-      "(and 6 more lines in that second, not printed: 5 of clients leaving, 1 of resets)",
+      "(and 6 more lines in that second, not printed: 5 of clients leaving,\n  1 of resets)",
     );
   });
 });
@@ -947,7 +948,7 @@ describe.concurrent("who makes room, who is shown, who is forgotten: the edges (
       "The server is full: your place went to a newcomer, as yours was silent longest, of an address holding many.",
     ]);
     expect(said).toContain(
-      "Closed 10.0.0.1:2 to make room for 10.0.0.2:3: it was silent longest, of an address holding many.",
+      "Closed 10.0.0.1:2 to make room for 10.0.0.2:3:\n  it was silent longest, of an address holding many.",
     );
   });
   test("one place more is not enough: 2 of one address and 1 of the newcomer's make no room", async () => {

@@ -37,13 +37,13 @@ const stat = (pid: number) => readFileSync(`/proc/${pid}/stat`, "utf8");
 
 describe("nobody holds the room", () => {
   waiting.skipIf(!secondAddress)(
-    "1,000 idle connections from one address never keep a student at another address out",
+    "1,000 idle connections from one address never keep a student at another address out; each row the teacher sees of it is within 80 columns",
     async () => {
       const server = await startServer(["--keep-open"], { stdout: "ignore" });
       const crowd = startPeer("crowd.py", [String(server.port), "127.0.0.2", "1000", "idle"]);
       await crowd.waitFor(/ready/, "stdout", 10_000);
       const made =
-        /^Closed 127\.0\.0\.2:\d+ to make room for 127\.0\.0\.2:\d+: it had sent nothing yet\.$/;
+        /^Closed 127\.0\.0\.2:\d+ to make room for 127\.0\.0\.2:\d+:\n {2}it had sent nothing yet\.$/;
       const all = () => reported(server.stderr, made, "connections closed to make room") === 900;
       await server.waitUntil(all, "900 connections closed to make room");
       const student = await runClient(["--port", String(server.port)], "let me in\n");
@@ -51,6 +51,9 @@ describe("nobody holds the room", () => {
       expect(student.code).toBe(0);
       // Standard error is written in turn, after the reply may have gone: wait for the line.
       await server.waitFor(/Closed 127\.0\.0\.2:\d+ to make room for 127\.0\.0\.1:\d+/);
+      // Its lines and the counts of those left out, two addresses and ports in each.
+      const rows = server.stderr.split("\n");
+      expect(rows.filter((row) => row.length > 80)).toEqual([]);
     },
     T,
   );
@@ -90,7 +93,8 @@ describe("nobody holds the room", () => {
         expect([student.code, student.stdout]).toEqual([0, answered(1) + PROMPT]);
         await server.waitFor(new RegExp(`: student ${n}$`, "m"), "stdout"); // shown
       }
-      const made = /^Closed 127\.0\.1\.\d+:\d+ to make room for 127\.0\.0\.1:\d+: it sent a byte/m;
+      const made =
+        /^Closed 127\.0\.1\.\d+:\d+ to make room for 127\.0\.0\.1:\d+:\n {2}it sent a byte/m;
       await server.waitFor(made);
     },
     T,
@@ -125,7 +129,7 @@ describe("nobody holds the room", () => {
       expect(codes).toEqual(Array(30).fill(0));
       for (const student of students) expect(student.stdout).toBe(answered(1) + PROMPT);
       // 200 idle in a room of 100: at least 100 of them gave their places, some to students.
-      const made = /^Closed 127\.0\.0\.1:\d+ to make room for 127\.0\.0\.1:\d+: it had sent/;
+      const made = /^Closed 127\.0\.0\.1:\d+ to make room for 127\.0\.0\.1:\d+:\n {2}it had sent/;
       const all = () => reported(server.stderr, made, "connections closed to make room") >= 100;
       await server.waitUntil(all, "100 connections closed to make room");
       expect(idle.filter((peer) => peer.received() === "Got it!").length).toBe(0);

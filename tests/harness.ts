@@ -522,8 +522,9 @@ export function usageMistake(script: string, args: readonly string[], says: stri
  */
 export function reported(stderr: string, line: RegExp, kind: string): number {
   const printed = stderr.match(new RegExp(line.source, "gm"))?.length ?? 0;
-  // "(and 25 more lines in that second, not printed: 5 of resets, 20 of clients leaving)"
-  const counted = new RegExp(`(?:: |, )([\\d,]+) of ${kind}(?=, |\\))`, "g");
+  // "(and 25 more lines in that second, not printed: 5 of resets, 20 of clients leaving)",
+  // in rows of 80 columns: a row that goes on begins with two spaces.
+  const counted = new RegExp(`(?:: |, |\n  )([\\d,]+) of ${kind}(?=,|\\))`, "g");
   const counts = [...stderr.matchAll(counted)].map(([, n]) => Number(n!.replaceAll(",", "")));
   return printed + counts.reduce((sum, n) => sum + n, 0);
 }
