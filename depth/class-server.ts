@@ -129,7 +129,9 @@ export class ClassServer {
   private onClose(conn: Socket<Client>, problem?: Error): void {
     if (conn.data === undefined) return; // reset before onOpen() could take it
     const wasServed = this.clients.delete(conn); // false: turned away, replaced, stopping
-    const left = problem ? `left abruptly (${problem.message})` : "left";
+    // Bun's code alone (ECONNRESET): its words too would pass 80 columns with the name.
+    const code = (problem as { code?: string } | undefined)?.code ?? problem?.message;
+    const left = problem ? `left abruptly (${code})` : "left";
     this.room.leave(conn, wasServed ? left : "");
   }
 
