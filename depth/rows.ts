@@ -9,13 +9,14 @@ export function within80(text: string): string {
   return text.split("\n").map(rowsOfLine).join("\n");
 }
 
-/** One line as rows: where it breaks, the space goes; a word over 80 stays whole. */
+/** One line as rows: where it breaks, the space goes; a word over 80 is a row of its own. */
 function rowsOfLine(line: string): string {
   const rows: string[] = [];
   let rest = line;
   while (rest.length > WIDTH) {
-    const space = rest.lastIndexOf(" ", WIDTH);
-    if (space <= 0) break; // one word wider than a row: nowhere to break it
+    const before = rest.lastIndexOf(" ", WIDTH);
+    const space = before > 0 ? before : rest.indexOf(" ", WIDTH); // after a long word
+    if (space <= 0) break; // one word to the end: nowhere to break it
     rows.push(rest.slice(0, space));
     rest = rest.slice(space + 1);
   }

@@ -188,6 +188,7 @@ describe("the server's lines (depth/listening.ts)", () => {
     expect(rows.join(" ")).toBe(long);
     expect(within80("short\nlines")).toBe("short\nlines");
     expect(within80("x".repeat(90))).toBe("x".repeat(90)); // one word: nowhere to break
+    expect(within80(`${"x".repeat(90)} y`)).toBe(`${"x".repeat(90)}\ny`); // a row of its own
     expect(within80(`${"y".repeat(80)} z`)).toBe(`${"y".repeat(80)}\nz`);
   });
   test("the banner names the command for this computer, and says when others cannot connect", () => {

@@ -26,7 +26,6 @@ import {
   startPeer,
   startServer,
   T,
-  waiting,
 } from "./harness";
 
 afterEach(cleanUp);
@@ -36,7 +35,7 @@ if (!secondAddress) console.error("skipped: a second computer's address needs Li
 const stat = (pid: number) => readFileSync(`/proc/${pid}/stat`, "utf8");
 
 describe("nobody holds the room", () => {
-  waiting.skipIf(!secondAddress)(
+  test.skipIf(!secondAddress)(
     "1,000 idle connections from one address never keep a student at another address out; each row the teacher sees of it is within 80 columns",
     async () => {
       const server = await startServer(["--keep-open"], { stdout: "ignore" });
@@ -58,7 +57,7 @@ describe("nobody holds the room", () => {
     T,
   );
 
-  waiting.skipIf(!secondAddress)(
+  test.skipIf(!secondAddress)(
     "connections from one address that each send a byte now and then give way to a student at another; one more of theirs takes no student's place",
     async () => {
       const server = await startServer(["--keep-open", "--max-clients", "20"]);
@@ -82,7 +81,7 @@ describe("nobody holds the room", () => {
     T,
   );
 
-  waiting.skipIf(!secondAddress)(
+  test.skipIf(!secondAddress)(
     "100 addresses, each dripping a byte at a time to hold a place, never keep a student out: the student takes a dripper's place, is answered and shown",
     async () => {
       const server = await startServer(["--keep-open", "--max-clients", "100"]);
@@ -100,7 +99,7 @@ describe("nobody holds the room", () => {
     T,
   );
 
-  waiting.skipIf(!secondAddress)(
+  test.skipIf(!secondAddress)(
     "a lab of 30 behind one address, one line a second each, while a churner from the same address connects and closes in a loop: every line of the lab is shown; the churner's joins are counted, not its classmates'",
     async () => {
       const server = await startServer(["--keep-open"]);
