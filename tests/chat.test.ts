@@ -14,7 +14,6 @@ import {
   spawnScript,
   spawnShell,
   startServer,
-  waiting,
 } from "./harness";
 
 afterEach(cleanUp);
@@ -118,7 +117,7 @@ describe("lesson 3: the chat", () => {
     T,
   );
 
-  waiting(
+  test(
     "the never-reads demo (bun exercises/never-reads.ts): in a chat of its own, one who never reads is disconnected once 64 KiB wait for it; the class's three students, one of them reading slowly, get nothing of it and stay",
     async () => {
       const { server, port } = await startChat();
@@ -230,7 +229,7 @@ describe("lesson 3: what a class does to the chat", () => {
     T,
   );
 
-  waiting(
+  test(
     "the teacher's terminal stopped (a pipe nobody reads): the chat goes on for everyone",
     async () => {
       const port = String(freePort());

@@ -58,12 +58,10 @@ export async function cleanUp(which: Scope = oneAtATime): Promise<void> {
       process.kill(-pid, "SIGKILL");
     } catch {} // already gone
   }
-  const killed = new Set(which.groups); // their processes are ending
-  for (const pid of which.groups) liveGroups.delete(pid);
   which.groups.clear();
   for (const proc of all) proc.kill("SIGKILL");
   await Promise.all(all.map((proc) => proc.exited));
-  const left = onLinux ? leftBehind(killed) : [];
+  const left = onLinux ? leftBehind() : [];
   for (const { pid } of left) process.kill(pid, "SIGKILL");
   if (left.length > 0) {
     const named = left.map(({ pid, command }) => `${pid} ${command}`).join("; ");
@@ -76,16 +74,17 @@ export async function cleanUp(which: Scope = oneAtATime): Promise<void> {
   which.namespaces.clear();
 }
 
-// The process groups of every test still running (a pipeline, ended whole by cleanUp).
-const liveGroups = new Set<number>();
+// Every process group the tests started (a pipeline each). cleanUp ends each whole, with
+// SIGKILL, which no process of it survives; but it may still be ending, an instant later,
+// when a test that runs at once with others looks: a process in one is never left behind.
+const ourGroups = new Set<number>();
 
 /**
  * Processes of this run that no test holds any more: their parent is gone (they are the
- * system's now), and no running test's process group holds them. A shell killed without
- * its pipeline leaves these. (tmux's server leaves its parent by design; its test ends it.)
- * A group just killed whole is not counted: SIGKILL ends its processes, an instant later.
+ * system's now), and no process group of the tests holds them. A shell killed without its
+ * pipeline leaves these. (tmux's server leaves its parent by design; its test ends it.)
  */
-function leftBehind(killed: Set<number>): { pid: number; command: string }[] {
+function leftBehind(): { pid: number; command: string }[] {
   const ours = new Map<number, { ppid: number; group: number; command: string }>();
   for (const entry of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
     try {
@@ -100,8 +99,7 @@ function leftBehind(killed: Set<number>): { pid: number; command: string }[] {
   // Left behind: a process whose parent is gone, and all that descends from one.
   const isLeft = (pid: number): boolean => {
     const info = ours.get(pid);
-    const held = liveGroups.has(info?.group ?? 0) || killed.has(info?.group ?? 0);
-    if (!info || held || /^\S*\btmux /.test(info.command)) return false;
+    if (!info || ourGroups.has(info.group) || /^\S*\btmux /.test(info.command)) return false;
     return info.ppid === 1 || isLeft(info.ppid);
   };
   return [...ours].filter(([pid]) => isLeft(pid)).map(([pid, { command }]) => ({ pid, command }));
@@ -209,7 +207,7 @@ export function spawn(cmd: string[], options: SpawnOptions = {}): Running {
     env: { ...process.env, NO_COLOR: "1", [RUN]: String(process.pid), ...options.env },
   });
   if (setsid.length > 0) scope().groups.add(proc.pid);
-  if (setsid.length > 0) liveGroups.add(proc.pid);
+  if (setsid.length > 0) ourGroups.add(proc.pid);
   return new Running(proc);
 }
 
