@@ -46,7 +46,8 @@ describe.skipIf(noNamespaces !== "")("what the client says is what happened", ()
       const started = performance.now();
       const client = net.inHost(net.hosts.client, ["bun", CLIENT, net.serverIP], hello());
       expect(await client.exit()).toBe(1);
-      expect((performance.now() - started) / 1000).toBeLessThan(5); // not a timeout
+      // Not a timeout (the client's 10 s), whatever the load: its lines say it was at once.
+      expect((performance.now() - started) / 1000).toBeLessThan(9);
       expect(client.stderr).toBe(
         `Connection refused by ${net.serverIP}:1337: start the server, or check --port.\nNobody listens on port 1337 there, or a firewall says no.\n`,
       );
@@ -78,7 +79,7 @@ describe.skipIf(noNamespaces !== "")("what the client says is what happened", ()
       const started = performance.now();
       const client = net.inHost(net.hosts.client, ["bun", CLIENT, "10.250.0.1"], hello());
       expect(await client.exit()).toBe(1);
-      expect((performance.now() - started) / 1000).toBeLessThan(5);
+      expect((performance.now() - started) / 1000).toBeLessThan(9); // not the 10 s timeout
       expect(client.stderr).toBe(`No route from here to 10.250.0.1: ${NETWORK}\n`);
     },
     T,
