@@ -14,17 +14,24 @@ export function banner(host: string, port: number): string {
   const portOption = port === DEFAULT_PORT ? "" : ` --port ${port}`;
   const everywhere = host === "0.0.0.0" || host === "::"; // the tutorial's ''
   const lines = [`Listening on ${hostAndPort(host, port)}; Ctrl-C stops.`];
-  if (everywhere) lines.push(`On this computer: bun client.ts${portOption}`);
-  else lines.push(`On this computer: bun client.ts ${host}${portOption}`);
+  const here = everywhere ? "" : ` ${host}`;
+  lines.push(commandRow("On this computer:", `bun client.ts${here}${portOption}`));
   const others = everywhere ? addressesForOthers() : []; // none unless on every address
   for (const { via, address } of others) {
     const command = `bun client.ts ${address}${portOption}`;
-    lines.push(`From another computer, over ${via}: ${command}`);
+    lines.push(commandRow(`From another computer, over ${via}:`, command));
   }
   const firewall = `(A firewall here may have to allow TCP port ${port}.)`;
   if (others.length > 0) lines.push(firewall);
   else if (isThisComputer(host)) lines.push("Other computers cannot connect.");
   return lines.join("\n");
+}
+
+/** Where, then the command: on one row, or the command whole on the next, indented, where
+ * one row would pass 80 columns (a long interface name, address and port). */
+function commandRow(where: string, command: string): string {
+  const row = `${where} ${command}`;
+  return row.length <= 80 ? row : `${where}\n  ${command}`;
 }
 
 type Address = { via: string; address: string }; // an address, and its interface's name

@@ -183,6 +183,21 @@ describe("addresses", () => {
     T,
   );
 
+  test.skipIf(noOffline !== "")(
+    "--host with this computer's longest IPv6 address and port 65535 (in a network of its own): the banner's rows within 80 columns, the command whole on one",
+    async () => {
+      const longest = "2001:db8:85a3:1234:5678:8a2e:370:7334";
+      const setup = `ip link set lo up && ip addr add ${longest}/128 dev lo nodad`;
+      const shell = `${setup} && exec bun "$0" --keep-open --host ${longest} --port 65535`;
+      const server = spawn([...OFFLINE, "sh", "-c", shell, SERVER]);
+      await server.waitFor(/On this computer:\n.+\n/); // the command, on its own row
+      const rows = server.stderr.trimEnd().split("\n");
+      expect(rows.filter((row) => row.length > 80)).toEqual([]);
+      expect(rows).toContain(`  bun client.ts ${longest} --port 65535`);
+    },
+    T,
+  );
+
   test(
     "server.ts takes IPv6 addresses as given, and --max-clients up to 100000",
     async () => {

@@ -625,6 +625,12 @@ describe("the depth's lines, word for word (depth/names.ts, depth/listening.ts, 
       expect(lines.at(-1)).toBe("(A firewall here may have to allow TCP port 1337.)");
     expect(banner("::", 5000).split("\n")[1]).toBe("On this computer: bun client.ts --port 5000");
     expect(banner("10.9.9.9", 1337)).not.toContain("cannot connect"); // not this computer's loopback
+    // A row that would pass 80 columns: the command whole, on a row of its own.
+    const longest = "2001:db8:85a3:1234:5678:8a2e:370:7334";
+    expect(banner(longest, 65535).split("\n").slice(1, 3)).toEqual([
+      "On this computer:",
+      `  bun client.ts ${longest} --port 65535`,
+    ]);
   });
   test("a port is privileged up to 1023; above, EACCES means reserved (Windows names the ranges)", () => {
     expect(cannotListen({ code: "EACCES" }, "0.0.0.0", 1023)).toBe(
